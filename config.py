@@ -1,0 +1,131 @@
+"""Configuration, read from the environment (and `.env` when present).
+
+Every setting has a safe local default so that `make run` works on a fresh clone: SQLite in
+`instance/`, the sandbox provider, and the dev mailbox instead of SMTP. `ProductionConfig`
+refuses to start when a secret is missing or the sandbox is on.
+"""
+
+import os
+
+from dotenv import load_dotenv
+
+load_dotenv()
+
+
+def env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+class Config:
+    DONATE_ENV = "development"
+
+    #: None means "SQLite in the instance folder", resolved by create_app.
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: None means "generate a dev key into the instance folder", refused in production.
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
+    ORG_NAME = os.environ.get("ORG_NAME", "The Daily Example")
+
+    # Donation amounts, all in major units as text (parsed with Decimal, never float).
+    CURRENCIES = env_list("CURRENCIES", "USD,EUR")
+    DONATION_MIN = os.environ.get("DONATION_MIN", "1.00")
+    DONATION_MAX = os.environ.get("DONATION_MAX", "10000.00")
+    SLIDER_MIN = os.environ.get("SLIDER_MIN", "5")
+    SLIDER_MAX = os.environ.get("SLIDER_MAX", "100")
+    DEFAULT_AMOUNT = os.environ.get("DEFAULT_AMOUNT", "25")
+    PRESETS = env_list("PRESETS", "5,10,25,50,100")
+    QUICK_AMOUNT = os.environ.get("QUICK_AMOUNT", "10")
+    QUICK_CURRENCY = os.environ.get("QUICK_CURRENCY", "EUR")
+    #: Fee formula per provider and currency, "provider:CUR=percent%+fixed" (fixed in major
+    #: units), used for "cover the fees". Unlisted pairs cover nothing.
+    DONATION_FEES = os.environ.get(
+        "DONATION_FEES",
+        "sandbox:USD=2.9%+0.30,sandbox:EUR=1.5%+0.25,"
+        "stripe:USD=2.9%+0.30,stripe:EUR=1.5%+0.25,"
+        "paypal:USD=3.49%+0.49,paypal:EUR=3.49%+0.35",
+    )
+
+    DONATE_SANDBOX = env_flag("DONATE_SANDBOX", True)
+    STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
+    STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
+    PAYPAL_CLIENT_ID = os.environ.get("PAYPAL_CLIENT_ID")
+    PAYPAL_CLIENT_SECRET = os.environ.get("PAYPAL_CLIENT_SECRET")
+    PAYPAL_WEBHOOK_ID = os.environ.get("PAYPAL_WEBHOOK_ID")
+    PAYPAL_API_BASE = os.environ.get("PAYPAL_API_BASE", "https://api-m.sandbox.paypal.com")
+
+    MAIL_SERVER = os.environ.get("MAIL_SERVER")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
+    MAIL_USE_TLS = env_flag("MAIL_USE_TLS", False)
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "donations@localhost")
+
+    #: Origins allowed to frame the widget (CSP frame-ancestors); our own origin always is.
+    ALLOWED_EMBED_ORIGINS = env_list("ALLOWED_EMBED_ORIGINS", "")
+
+    RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    #: Checkout creation per client address; card testers send hundreds a minute.
+    DONATION_RATE_LIMIT = os.environ.get("DONATION_RATE_LIMIT", "10/minute;60/hour")
+
+    #: Largest request body for anything but webhooks; provider events may be larger.
+    FORM_MAX_BYTES = 16 * 1024
+    MAX_CONTENT_LENGTH = 1024 * 1024
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE", False)
+    WTF_CSRF_SSL_STRICT = False
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+
+    #: Settings that must come from the environment in production, by name.
+    REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "PUBLIC_URL")
+
+    @classmethod
+    def problems(cls, settings: dict) -> list[str]:
+        """Reasons this configuration must not serve; empty outside production."""
+        return []
+
+
+class ProductionConfig(Config):
+    DONATE_ENV = "production"
+    DONATE_SANDBOX = env_flag("DONATE_SANDBOX", False)
+    SESSION_COOKIE_SECURE = True
+
+    @classmethod
+    def problems(cls, settings: dict) -> list[str]:
+        problems = [
+            f"{'DATABASE_URL' if name == 'SQLALCHEMY_DATABASE_URI' else name} must be set"
+            for name in cls.REQUIRED_IN_PRODUCTION
+            if not settings.get(name)
+        ]
+        if settings.get("DONATE_SANDBOX"):
+            problems.append("DONATE_SANDBOX must be off: the sandbox takes no real money")
+        return problems
+
+
+class TestConfig(Config):
+    DONATE_ENV = "testing"
+    TESTING = True
+    SECRET_KEY = "test-secret-key"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    DONATE_SANDBOX = True
+    STRIPE_SECRET_KEY = None
+    PAYPAL_CLIENT_ID = None
+    MAIL_SERVER = None
+    RATELIMIT_ENABLED = False
+    ALLOWED_EMBED_ORIGINS: list[str] = []
+
+
+def config_for_environment() -> type[Config]:
+    return ProductionConfig if os.environ.get("DONATE_ENV") == "production" else Config

@@ -1,0 +1,76 @@
+"""The donation service: create_app() builds it from a short list of register steps."""
+
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from config import Config, config_for_environment
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type[Config] | None = None, **overrides) -> Flask:
+    """Build the app from a Config class (the environment's by default) plus overrides."""
+    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"),
+                template_folder=str(PROJECT_ROOT / "templates"))
+    configure(app, config or config_for_environment(), overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def configure(app: Flask, config: type[Config], overrides: dict) -> None:
+    app.config.from_object(config)
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path)}/donate.db"
+    problems = config.problems(app.config)
+    if problems:
+        raise RuntimeError("Refusing to start: " + "; ".join(problems))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _development_secret_key(Path(app.instance_path))
+
+
+def _development_secret_key(instance: Path) -> str:
+    """A random key kept in instance/ so that local sessions survive restarts."""
+    key_file = instance / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    from donate import errors, logs, security
+    from donate.extensions import csrf, db, limiter, migrate
+    from donate.payments import registry
+    from donate.widget import settings
+
+    logs.init_app(app)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    settings.init_app(app)
+    registry.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from donate import health
+    from donate.payments import sandbox_page, webhooks
+    from donate.widget import routes as widget
+
+    for blueprint in (health.bp, widget.bp, webhooks.bp, sandbox_page.bp):
+        app.register_blueprint(blueprint)
+
+
+def register_cli(app: Flask) -> None:
+    from donate import cli
+
+    cli.init_app(app)

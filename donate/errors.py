@@ -1,0 +1,40 @@
+"""Error answers a person (or a client) understands: JSON when asked for, a page otherwise."""
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: "The request could not be read.",
+    404: "There is nothing here.",
+    405: "This address does not take that kind of request.",
+    413: "The request is too large.",
+    429: "Too many attempts from your network. Please wait a minute and try again.",
+    500: "Something went wrong on our side. Nothing was charged twice; please try again.",
+}
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return request.is_json or best == "application/json" or request.path.startswith("/webhooks")
+
+
+def handle_http_error(error: HTTPException):
+    code = error.code or 500
+    message = MESSAGES.get(code, error.name)
+    if code == 400 and error.description and not error.description.startswith("The browser"):
+        message = error.description
+    response = (jsonify(error=message), code) if _wants_json() else (
+        render_template("error.html", code=code, message=message), code)
+    return response
+
+
+def handle_unexpected(error: Exception):
+    logging.getLogger("donate").exception("unhandled error")
+    return handle_http_error(InternalServerError())
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_error)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,1 @@
+"""The ledger: donations, pledges, donors and the provider events that move them."""

@@ -1,0 +1,319 @@
+"""The one way in for every change to donations, pledges, donors and provider events.
+
+Each public function is a unit of work: it writes its rows and commits (or rolls back) once.
+Rows that money depends on are read FOR UPDATE, so concurrent events about one donation are
+applied one after the other on PostgreSQL (SQLite serialises writers anyway).
+"""
+
+import logging
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from donate.extensions import db
+from donate.ledger.events import DonationRequest, LedgerEvent, MalformedEvent, UnknownReference
+from donate.ledger.models import Donation, Donor, Pledge, ProviderEvent, utcnow
+from donate.ledger.states import (
+    DONATION_ALREADY_DONE,
+    DONATION_TRANSITIONS,
+    PLEDGE_ALREADY_DONE,
+    PLEDGE_TRANSITIONS,
+    Action,
+    DonationStatus,
+    IllegalTransition,
+    PledgeStatus,
+    next_status,
+)
+
+log = logging.getLogger("donate.ledger")
+
+
+class IdempotencyConflict(Exception):
+    """An Idempotency-Key reused with a different request."""
+
+
+def create_donation(request: DonationRequest) -> tuple[Donation, bool]:
+    """Write a pending donation (and pledge, for monthly); return it and whether it is new.
+
+    A request whose Idempotency-Key was seen before returns the first donation instead.
+    """
+    if request.idempotency_key:
+        existing = _donation_for_key(request)
+        if existing:
+            return existing, False
+    donor = _donor_for(request.email, request.name)
+    pledge = None
+    if request.frequency == "monthly":
+        pledge = Pledge(currency=request.amount.currency, amount_minor=request.amount.minor,
+                        fee_minor=request.fee_minor, provider=request.provider, donor=donor,
+                        source=request.source)
+        db.session.add(pledge)
+    donation = Donation(
+        kind="installment" if pledge else "one_time", currency=request.amount.currency,
+        amount_minor=request.amount.minor, fee_minor=request.fee_minor,
+        charged_minor=request.amount.minor + request.fee_minor, provider=request.provider,
+        pledge=pledge, donor=donor, source=request.source, newsletter_opt_in=request.newsletter,
+        idempotency_key=request.idempotency_key, request_fingerprint=request.fingerprint,
+    )
+    db.session.add(donation)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent request with the same key won the race
+        db.session.rollback()
+        existing = _donation_for_key(request) if request.idempotency_key else None
+        if existing is None:
+            raise
+        return existing, False
+    log.info("donation created", extra={"donation": donation.public_id, "status": "pending",
+                                        "frequency": request.frequency,
+                                        "provider": request.provider})
+    return donation, True
+
+
+def _donation_for_key(request: DonationRequest) -> Donation | None:
+    existing = db.session.scalar(
+        select(Donation).where(Donation.idempotency_key == request.idempotency_key))
+    if existing is not None and existing.request_fingerprint != request.fingerprint:
+        raise IdempotencyConflict("this Idempotency-Key was used for a different donation")
+    return existing
+
+
+def _donor_for(email: str | None, name: str | None) -> Donor | None:
+    if not email:
+        return None
+    email = email.strip().lower()
+    donor = db.session.scalar(select(Donor).where(Donor.email == email))
+    if donor is None:
+        try:
+            with db.session.begin_nested():
+                donor = Donor(email=email, name=name)
+                db.session.add(donor)
+        except IntegrityError:  # created concurrently by another request
+            donor = db.session.scalar(select(Donor).where(Donor.email == email))
+    elif name:
+        donor.name = name
+    return donor
+
+
+def record_checkout(donation: Donation, checkout_ref: str, checkout_url: str,
+                    subscription_ref: str | None = None) -> None:
+    """Remember where the reader pays: the provider's checkout object and its page."""
+    donation.checkout_ref = checkout_ref
+    donation.checkout_url = checkout_url
+    if subscription_ref and donation.pledge:
+        donation.pledge.provider_ref = subscription_ref
+    db.session.commit()
+
+
+def fail_checkout(donation: Donation, reason: str) -> None:
+    """The provider would not open a checkout; the donation can never be paid."""
+    donation = _locked(Donation, donation.id)
+    _move_donation(donation, Action.PAYMENT_FAILED, reason=reason)
+    db.session.commit()
+
+
+def record_provider_event(provider: str, event_id: str, type_: str,
+                          payload: str) -> tuple[ProviderEvent, bool]:
+    """Store an event before anything acts on it; return it and whether it is new."""
+    event = ProviderEvent(provider=provider, event_id=event_id, type=type_, payload=payload)
+    db.session.add(event)
+    try:
+        db.session.commit()
+        return event, True
+    except IntegrityError:
+        db.session.rollback()
+        existing = db.session.scalar(select(ProviderEvent).where(
+            ProviderEvent.provider == provider, ProviderEvent.event_id == event_id))
+        return existing, False
+
+
+def apply_provider_event(event_row_id: int, translate) -> ProviderEvent:
+    """Apply a stored event once: `translate(row)` gives its LedgerEvents.
+
+    An event already processed changes nothing. An event we cannot apply (illegal for the
+    row's state, about a row we do not have, missing fields) is marked with its error and not
+    retried; any other failure propagates, the row stays unprocessed, and the provider's
+    retry (or `flask events replay`) applies it later.
+    """
+    row = _locked(ProviderEvent, event_row_id)
+    if row.processed_at is not None:
+        db.session.rollback()
+        return row
+    row.attempts += 1
+    try:
+        with db.session.begin_nested():
+            for ledger_event in translate(row):
+                apply(ledger_event, provider=row.provider, event_id=row.event_id)
+        row.error = None
+    except (IllegalTransition, UnknownReference, MalformedEvent) as refused:
+        row.error = f"{type(refused).__name__}: {refused}"
+        log.warning("provider event refused", extra={"event": row.event_id,
+                                                     "provider": row.provider,
+                                                     "error": row.error})
+    row.processed_at = utcnow()
+    db.session.commit()
+    return row
+
+
+def apply(event: LedgerEvent, provider: str, event_id: str | None = None) -> None:
+    """Apply one provider-neutral event to the rows it is about (inside the caller's unit)."""
+    if event.action in PLEDGE_TRANSITIONS:
+        _apply_to_pledge(event, provider, event_id)
+        return
+    donation = _find_donation(event, provider)
+    if donation is None:
+        raise UnknownReference(f"no donation for {event.action} ({_refs(event)})")
+    _attach_donor(donation, event)
+    if event.action is Action.REFUNDED:
+        _record_refund(donation, event, event_id)
+    else:
+        _apply_to_donation(donation, event, event_id)
+
+
+DISPUTE_OUTCOMES = {Action.DISPUTE_OPENED: "open", Action.DISPUTE_WON: "won",
+                    Action.DISPUTE_LOST: "lost"}
+
+
+def _apply_to_donation(donation: Donation, event: LedgerEvent, event_id: str | None) -> None:
+    action = event.action
+    if action is Action.PAYMENT_SUCCEEDED and event.payment_ref and not donation.payment_ref:
+        donation.payment_ref = event.payment_ref
+    if action in DISPUTE_OUTCOMES:
+        if action is Action.DISPUTE_OPENED and donation.dispute_outcome in {"won", "lost"}:
+            return  # the dispute was closed already; this "opened" is late
+        donation.dispute_outcome = DISPUTE_OUTCOMES[action]
+    if action is Action.DISPUTE_LOST:
+        donation.refunded_minor = donation.charged_minor
+    target = None
+    if action is Action.DISPUTE_WON and donation.refunded_minor:
+        target = DonationStatus.PARTIALLY_REFUNDED
+    _move_donation(donation, action, event_id, target=target, reason=event.reason)
+
+
+def _record_refund(donation: Donation, event: LedgerEvent, event_id: str | None) -> None:
+    """Refund amounts are cumulative, so a late or repeated event can only ever add."""
+    if event.amount is None or event.amount.currency != donation.currency:
+        raise MalformedEvent("a refund needs the cumulative amount in the donation's currency")
+    current = DonationStatus(donation.status)
+    next_status(DONATION_TRANSITIONS, DONATION_ALREADY_DONE, Action.REFUNDED, current)
+    refunded = min(max(donation.refunded_minor, event.amount.minor), donation.charged_minor)
+    if refunded == donation.refunded_minor:
+        return
+    donation.refunded_minor = refunded
+    full = refunded == donation.charged_minor
+    if current == DonationStatus.DISPUTED and not full:
+        return  # a partial refund during a dispute leaves it disputed
+    target = DonationStatus.REFUNDED if full else DonationStatus.PARTIALLY_REFUNDED
+    _set_status(donation, target, Action.REFUNDED, event_id)
+
+
+def _move_donation(donation: Donation, action: Action, event_id: str | None = None,
+                   target: DonationStatus | None = None, reason: str | None = None) -> None:
+    """Move by the state table; `target` refines where a legal move lands."""
+    current = DonationStatus(donation.status)
+    new = next_status(DONATION_TRANSITIONS, DONATION_ALREADY_DONE, action, current)
+    if new is None:
+        return
+    if reason and new in {DonationStatus.FAILED, DonationStatus.CANCELLED}:
+        donation.failure_reason = reason[:500]
+    _set_status(donation, target or new, action, event_id)
+
+
+def _set_status(donation: Donation, new: DonationStatus, action: Action,
+                event_id: str | None) -> None:
+    current = donation.status
+    if new == current:
+        return
+    donation.status = new
+    if new == DonationStatus.COMPLETED and donation.completed_at is None:
+        donation.completed_at = utcnow()
+    log.info("donation transition", extra={"donation": donation.public_id, "from": current,
+                                           "to": new, "action": action, "event": event_id})
+
+
+def _apply_to_pledge(event: LedgerEvent, provider: str, event_id: str | None) -> None:
+    pledge = _find_pledge(event, provider)
+    if pledge is None:
+        raise UnknownReference(f"no pledge for {event.action} ({_refs(event)})")
+    if event.subscription_ref and not pledge.provider_ref:
+        pledge.provider_ref = event.subscription_ref
+    if event.action is Action.INSTALLMENT_PAID:
+        _record_installment(pledge, event, event_id)
+    stale = pledge.status_changed_at is not None and event.occurred_at < pledge.status_changed_at
+    if stale and event.action is not Action.PLEDGE_CANCELLED:
+        return  # an older event cannot undo what a newer one did
+    current = PledgeStatus(pledge.status)
+    new = next_status(PLEDGE_TRANSITIONS, PLEDGE_ALREADY_DONE, event.action, current)
+    if new is None:
+        return
+    pledge.status = new
+    pledge.status_changed_at = event.occurred_at
+    if new == PledgeStatus.ACTIVE and pledge.activated_at is None:
+        pledge.activated_at = utcnow()
+    if new == PledgeStatus.CANCELLED:
+        pledge.cancelled_at = utcnow()
+    log.info("pledge transition", extra={"pledge": pledge.public_id, "from": current, "to": new,
+                                         "action": event.action, "event": event_id})
+
+
+def _record_installment(pledge: Pledge, event: LedgerEvent, event_id: str | None) -> None:
+    """Count one month's charge once: the first completes the checkout's pending donation."""
+    if event.payment_ref is None or event.amount is None:
+        raise MalformedEvent("an installment needs the provider's payment id and amount")
+    if db.session.scalar(select(Donation.id).where(Donation.provider == pledge.provider,
+                                                   Donation.payment_ref == event.payment_ref)):
+        return
+    donation = db.session.scalar(
+        select(Donation).where(Donation.pledge_id == pledge.id, Donation.payment_ref.is_(None),
+                               Donation.status == DonationStatus.PENDING)
+        .order_by(Donation.id).limit(1).with_for_update())
+    if donation is None:
+        charged = event.amount.minor
+        fee = pledge.fee_minor if charged == pledge.charged_minor else 0
+        donation = Donation(kind="installment", currency=event.amount.currency,
+                            amount_minor=charged - fee, fee_minor=fee, charged_minor=charged,
+                            provider=pledge.provider, pledge=pledge, donor_id=pledge.donor_id,
+                            source=pledge.source)
+        db.session.add(donation)
+    donation.payment_ref = event.payment_ref
+    _move_donation(donation, Action.PAYMENT_SUCCEEDED, event_id)
+
+
+def _attach_donor(donation: Donation, event: LedgerEvent) -> None:
+    if donation.donor_id is None and event.email:
+        donation.donor = _donor_for(event.email, event.name)
+        if donation.pledge and donation.pledge.donor_id is None:
+            donation.pledge.donor = donation.donor
+
+
+def _find_donation(event: LedgerEvent, provider: str) -> Donation | None:
+    return _find_first(Donation, provider, [(Donation.public_id, event.donation_ref),
+                                            (Donation.checkout_ref, event.checkout_ref),
+                                            (Donation.payment_ref, event.payment_ref)])
+
+
+def _find_pledge(event: LedgerEvent, provider: str) -> Pledge | None:
+    return _find_first(Pledge, provider, [(Pledge.public_id, event.pledge_ref),
+                                          (Pledge.provider_ref, event.subscription_ref)])
+
+
+def _find_first(model, provider: str, references: list):
+    """The row of `provider` matching the first given reference, locked for update."""
+    for column, value in references:
+        if value:
+            found = db.session.scalar(select(model).where(
+                column == value, model.provider == provider).with_for_update())
+            if found is not None:
+                return found
+    return None
+
+
+def _locked(model, row_id: int):
+    return db.session.get(model, row_id, with_for_update=True, populate_existing=True)
+
+
+def _refs(event: LedgerEvent) -> str:
+    refs = {"donation": event.donation_ref, "checkout": event.checkout_ref,
+            "payment": event.payment_ref, "pledge": event.pledge_ref,
+            "subscription": event.subscription_ref}
+    return ", ".join(f"{k}={v}" for k, v in refs.items() if v) or "no reference"

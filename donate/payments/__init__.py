@@ -1,0 +1,1 @@
+"""Payment providers behind one interface, and the webhook inbox they deliver to."""

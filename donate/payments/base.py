@@ -1,0 +1,75 @@
+"""The interface every payment provider implements. Providers translate; the ledger decides."""
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from donate.ledger.events import LedgerEvent
+from donate.ledger.models import Donation, Pledge, ProviderEvent
+from donate.money import Money
+
+
+@dataclass(frozen=True)
+class CheckoutUrls:
+    """Where the provider sends the reader back to."""
+
+    success: str
+    cancel: str
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """A provider page where the reader pays, and the provider's id for it."""
+
+    redirect_url: str
+    provider_ref: str
+    subscription_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class InboundEvent:
+    """A verified provider event, before it is stored: its id, type and body as received."""
+
+    event_id: str
+    type: str
+    payload: str
+
+
+class WebhookRejected(Exception):
+    """A delivery we cannot trust (bad signature, stale, unreadable); answered with 400."""
+
+
+class CheckoutUnavailable(Exception):
+    """The provider would not open a checkout; the message is safe to show the reader."""
+
+
+class Provider(ABC):
+    name: ClassVar[str]
+    #: what the reader sees on the choice of payment method
+    label: ClassVar[str]
+    #: origins the reader's browser is sent to at checkout (for CSP form-action)
+    checkout_origins: ClassVar[tuple[str, ...]] = ()
+
+    @abstractmethod
+    def start_checkout(self, donation: Donation, urls: CheckoutUrls) -> Checkout:
+        """Open the provider's payment page for a pending donation (and its pledge)."""
+
+    @abstractmethod
+    def verify_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> InboundEvent:
+        """Check a delivery's signature and read its id and type; raise WebhookRejected."""
+
+    @abstractmethod
+    def translate(self, event: ProviderEvent) -> list[LedgerEvent]:
+        """The ledger events a stored provider event stands for (none for types we ignore)."""
+
+    def cancel_pledge(self, pledge: Pledge) -> None:
+        raise NotImplementedError(f"{self.name} cannot cancel pledges yet")
+
+    def refund(self, donation: Donation, amount: Money | None = None) -> None:
+        raise NotImplementedError(f"{self.name} cannot refund yet")
+
+    def reconcile(self, since: datetime) -> Iterator[InboundEvent]:
+        """Events the provider has for payments since `since`, to repair lost webhooks."""
+        return iter(())

@@ -1,0 +1,21 @@
+"""The way provider events enter the ledger: verify, store, then apply (once)."""
+
+from collections.abc import Mapping
+
+from donate.ledger import service as ledger
+from donate.ledger.models import ProviderEvent
+from donate.payments.base import InboundEvent, Provider
+
+
+def receive(provider: Provider, headers: Mapping[str, str], raw_body: bytes) -> ProviderEvent:
+    """Verify a webhook delivery and take it in; raises WebhookRejected on a bad one."""
+    return take_in(provider, provider.verify_webhook(headers, raw_body))
+
+
+def take_in(provider: Provider, inbound: InboundEvent) -> ProviderEvent:
+    """Store a verified event (a repeat finds the stored row) and apply it if not yet done."""
+    row, _ = ledger.record_provider_event(provider.name, inbound.event_id, inbound.type,
+                                          inbound.payload)
+    if row.processed_at is not None:
+        return row
+    return ledger.apply_provider_event(row.id, provider.translate)

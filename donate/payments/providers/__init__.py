@@ -1,0 +1,1 @@
+"""One module per payment provider; each keeps its quirks to itself."""

@@ -1,0 +1,26 @@
+"""Which providers this deployment offers: the ones whose settings are present."""
+
+from flask import Flask, current_app
+
+from donate.payments.base import Provider
+from donate.payments.providers.sandbox import SandboxProvider
+
+
+def build_providers(config: dict) -> dict[str, Provider]:
+    """Providers in the order the widget offers them; one without its keys is not offered."""
+    providers: dict[str, Provider] = {}
+    if config["DONATE_SANDBOX"]:
+        providers["sandbox"] = SandboxProvider(config["SECRET_KEY"])
+    return providers
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["donate.providers"] = build_providers(app.config)
+
+
+def enabled_providers() -> dict[str, Provider]:
+    return current_app.extensions["donate.providers"]
+
+
+def provider_named(name: str) -> Provider | None:
+    return enabled_providers().get(name)
