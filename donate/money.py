@@ -3,7 +3,7 @@
 import math
 import re
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 #: ISO 4217 minor-unit exponents for the currencies we know how to take.
 CURRENCY_EXPONENTS = {
@@ -14,7 +14,7 @@ CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "
 
 #: Digits, optionally one decimal separator ("." or "," as German readers type it) and more
 #: digits. No signs, exponents, spaces, thousands separators, NaN or Infinity.
-AMOUNT_PATTERN = re.compile(r"\d{1,15}(?:[.,]\d{1,15})?")
+AMOUNT_PATTERN = re.compile(r"[0-9]{1,15}(?:[.,][0-9]{1,15})?")
 
 
 class AmountError(ValueError):
@@ -55,9 +55,12 @@ def to_minor(major: Decimal, currency: str) -> int:
     """Exact conversion of a major-unit Decimal; raises if it has too many decimals."""
     scaled = major.scaleb(CURRENCY_EXPONENTS[currency])
     if scaled != scaled.to_integral_value():
-        decimals = CURRENCY_EXPONENTS[currency]
-        raise AmountError(f"{currency} amounts have at most {decimals} decimals")
+        raise _too_many_decimals(currency)
     return int(scaled)
+
+
+def _too_many_decimals(currency: str) -> AmountError:
+    return AmountError(f"{currency} amounts have at most {CURRENCY_EXPONENTS[currency]} decimals")
 
 
 def money(major_text: str, currency: str) -> Money:
@@ -74,11 +77,11 @@ def parse_amount(text: object, currency: str, minimum: Money, maximum: Money) ->
         raise AmountError("Enter an amount")
     if not AMOUNT_PATTERN.fullmatch(cleaned):
         raise AmountError("Enter a number such as 25 or 25.50, without signs or symbols")
-    try:
-        major = Decimal(cleaned.replace(",", "."))
-    except InvalidOperation:  # the pattern should make this unreachable; be safe anyway
-        raise AmountError("Enter a number such as 25 or 25.50") from None
-    amount = Money(to_minor(major, currency), currency)
+    whole, _, fraction = cleaned.replace(",", ".").partition(".")
+    # Counted as typed, so "1,000" (a thousand, to some readers) is not taken as 1.000.
+    if len(fraction) > CURRENCY_EXPONENTS[currency]:
+        raise _too_many_decimals(currency)
+    amount = Money(to_minor(Decimal(f"{whole}.{fraction or 0}"), currency), currency)
     if amount < minimum:
         raise AmountError(f"The smallest donation is {minimum.format()}")
     if amount > maximum:
@@ -102,9 +105,11 @@ class FeeRule:
 
 def gross_up(amount_minor: int, rule: FeeRule) -> int:
     """The smallest charge whose net after the provider's fee is at least `amount_minor`."""
+    # The provider rounds its fee to a whole minor unit, so the exact solution of
+    # c - c*p - fixed = amount can be off by one either way: start just below it and step up.
     rate = 1 - rule.percent / 100
-    charged = math.ceil(Decimal(amount_minor + rule.fixed_minor) / rate)
-    while charged - rule.fee_on(charged) < amount_minor:  # the provider rounds its fee
+    charged = max(amount_minor, math.floor(Decimal(amount_minor + rule.fixed_minor - 1) / rate))
+    while charged - rule.fee_on(charged) < amount_minor:
         charged += 1
     return charged
 
@@ -118,7 +123,8 @@ def parse_fee_table(text: str) -> dict[tuple[str, str], FeeRule]:
     table = {}
     for entry in filter(None, (part.strip() for part in text.split(","))):
         match = FEE_ENTRY.fullmatch(entry)
-        if not match or match["currency"] not in CURRENCY_EXPONENTS:
+        if (not match or match["currency"] not in CURRENCY_EXPONENTS
+                or Decimal(match["percent"]) >= 50):
             raise ValueError(f"DONATION_FEES: cannot read {entry!r}; write provider:CUR=2.9%+0.30")
         fixed = to_minor(Decimal(match["fixed"]), match["currency"])
         table[match["provider"], match["currency"]] = FeeRule(Decimal(match["percent"]), fixed)

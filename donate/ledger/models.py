@@ -47,8 +47,9 @@ class Pledge(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     activated_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
-    #: provider time of the event that last moved the status; older events cannot undo it
-    status_changed_at: Mapped[datetime | None]
+    #: provider time of the newest event that set or confirmed the status; older events
+    #: (delivered late) cannot undo it
+    status_as_of: Mapped[datetime | None]
 
     donor: Mapped[Donor | None] = relationship()
 

@@ -239,15 +239,15 @@ def _apply_to_pledge(event: LedgerEvent, provider: str, event_id: str | None) ->
         pledge.provider_ref = event.subscription_ref
     if event.action is Action.INSTALLMENT_PAID:
         _record_installment(pledge, event, event_id)
-    stale = pledge.status_changed_at is not None and event.occurred_at < pledge.status_changed_at
-    if stale and event.action is not Action.PLEDGE_CANCELLED:
-        return  # an older event cannot undo what a newer one did
+    if pledge.status_as_of is not None and event.occurred_at < pledge.status_as_of:
+        if event.action is not Action.PLEDGE_CANCELLED:
+            return  # an older event cannot undo what a newer one did or confirmed
     current = PledgeStatus(pledge.status)
     new = next_status(PLEDGE_TRANSITIONS, PLEDGE_ALREADY_DONE, event.action, current)
+    pledge.status_as_of = max(event.occurred_at, pledge.status_as_of or event.occurred_at)
     if new is None:
         return
     pledge.status = new
-    pledge.status_changed_at = event.occurred_at
     if new == PledgeStatus.ACTIVE and pledge.activated_at is None:
         pledge.activated_at = utcnow()
     if new == PledgeStatus.CANCELLED:
@@ -270,7 +270,8 @@ def _record_installment(pledge: Pledge, event: LedgerEvent, event_id: str | None
     if donation is None:
         charged = event.amount.minor
         fee = pledge.fee_minor if charged == pledge.charged_minor else 0
-        donation = Donation(kind="installment", currency=event.amount.currency,
+        donation = Donation(kind="installment", status=DonationStatus.PENDING,
+                            currency=event.amount.currency,
                             amount_minor=charged - fee, fee_minor=fee, charged_minor=charged,
                             provider=pledge.provider, pledge=pledge, donor_id=pledge.donor_id,
                             source=pledge.source)

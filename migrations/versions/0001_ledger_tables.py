@@ -56,7 +56,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('activated_at', sa.DateTime(), nullable=True),
     sa.Column('cancelled_at', sa.DateTime(), nullable=True),
-    sa.Column('status_changed_at', sa.DateTime(), nullable=True),
+    sa.Column('status_as_of', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['donor_id'], ['donor.id'], name=op.f('fk_pledge_donor_id_donor')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pledge')),
     sa.UniqueConstraint('provider', 'provider_ref', name=op.f('uq_pledge_provider_provider_ref')),
