@@ -24,12 +24,12 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
 def configure(app: Flask, config: type[Config], overrides: dict) -> None:
     app.config.from_object(config)
     app.config.update(overrides)
-    Path(app.instance_path).mkdir(exist_ok=True)
-    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
-        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path)}/donate.db"
     problems = config.problems(app.config)
     if problems:
         raise RuntimeError("Refusing to start: " + "; ".join(problems))
+    Path(app.instance_path).mkdir(exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path)}/donate.db"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _development_secret_key(Path(app.instance_path))
 

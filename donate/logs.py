@@ -18,17 +18,24 @@ class JsonFormatter(logging.Formatter):
                 "logger": record.name, "message": record.getMessage()}
         line.update({key: value for key, value in vars(record).items()
                      if key not in STANDARD_ATTRIBUTES})
-        request_id = g.get("request_id") if has_request_context() else None
-        if request_id:
-            line.setdefault("request_id", request_id)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str)
 
 
+class RequestIdFilter(logging.Filter):
+    """Stamp every record logged while serving a request with that request's id."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if has_request_context() and "request_id" in g:
+            record.request_id = g.request_id
+        return True
+
+
 def init_app(app: Flask) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
     root = logging.getLogger("donate")
     root.handlers[:] = [handler]
     root.setLevel(app.config["LOG_LEVEL"])
