@@ -239,9 +239,9 @@ def _apply_to_pledge(event: LedgerEvent, provider: str, event_id: str | None) ->
         pledge.provider_ref = event.subscription_ref
     if event.action is Action.INSTALLMENT_PAID:
         _record_installment(pledge, event, event_id)
-    if pledge.status_as_of is not None and event.occurred_at < pledge.status_as_of:
-        if event.action is not Action.PLEDGE_CANCELLED:
-            return  # an older event cannot undo what a newer one did or confirmed
+    late = pledge.status_as_of is not None and event.occurred_at < pledge.status_as_of
+    if late and event.action is not Action.PLEDGE_CANCELLED:
+        return  # an older event cannot undo what a newer one did or confirmed
     current = PledgeStatus(pledge.status)
     new = next_status(PLEDGE_TRANSITIONS, PLEDGE_ALREADY_DONE, event.action, current)
     pledge.status_as_of = max(event.occurred_at, pledge.status_as_of or event.occurred_at)

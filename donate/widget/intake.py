@@ -71,7 +71,7 @@ def read_donation(fields: Mapping, settings: WidgetSettings, providers: list[str
             flags[name] = bool(flag)
     email = _check(errors, "email", text["email"], _read_email)
     name = _check(errors, "name", text["name"], _read_name)
-    source = _check(errors, "source", text["source"], _read_source)
+    source = _read_source(text["source"]) if "source" not in errors else None
     if flags.get("newsletter") and not email and "email" not in errors:
         errors["email"] = "Enter your email to get the newsletter"
     if idempotency_key is not None and not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
@@ -120,10 +120,12 @@ def _read_name(value: str) -> str:
     return value
 
 
-def _read_source(value: str) -> str:
-    parts = urlsplit(value)
-    if len(value) > MAX_SOURCE or parts.scheme not in {"http", "https"} or not parts.netloc:
-        raise ValueError(f"Must be an http(s) page address of at most {MAX_SOURCE} characters")
+def _read_source(value: str | None) -> str | None:
+    """The embedding page's address, or None: the embed script sends it, not the reader, so a
+    bad one is dropped rather than refusing a reader who could not fix it."""
+    parts = urlsplit(value or "")
+    if len(value or "") > MAX_SOURCE or parts.scheme not in {"http", "https"} or not parts.netloc:
+        return None
     return value
 
 

@@ -148,4 +148,5 @@ def thanks(donation_id: str):
     donation = _donation(donation_id)
     return render_template("widget/thanks.html", donation=donation,
                            cancelled=request.args.get("cancelled") == "1",
-                           try_again=url_for("widget.widget", source=donation.source or ""))
+                           try_again=donation.source or url_for(
+                               "widget.widget", currency=donation.currency))
