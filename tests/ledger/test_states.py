@@ -54,8 +54,8 @@ PLEDGE_EXPECTED = {
 }
 
 
-def cells(expected):
-    return [(action, state, outcome) for action, row in expected.items()
+def cells(expected, table, already_done):
+    return [(table, already_done, action, state, outcome) for action, row in expected.items()
             for state, outcome in row.items()]
 
 
@@ -65,19 +65,13 @@ def test_the_expected_tables_cover_every_state_and_action():
     assert all(set(row) == set(PledgeStatus) for row in PLEDGE_EXPECTED.values())
 
 
-@pytest.mark.parametrize(("action", "state", "outcome"), cells(DONATION_EXPECTED))
-def test_donation_transition(action, state, outcome):
+@pytest.mark.parametrize(
+    ("table", "already_done", "action", "state", "outcome"),
+    cells(DONATION_EXPECTED, DONATION_TRANSITIONS, DONATION_ALREADY_DONE)
+    + cells(PLEDGE_EXPECTED, PLEDGE_TRANSITIONS, PLEDGE_ALREADY_DONE))
+def test_transition(table, already_done, action, state, outcome):
     if outcome == "illegal":
         with pytest.raises(IllegalTransition):
-            next_status(DONATION_TRANSITIONS, DONATION_ALREADY_DONE, action, state)
+            next_status(table, already_done, action, state)
     else:
-        assert next_status(DONATION_TRANSITIONS, DONATION_ALREADY_DONE, action, state) == outcome
-
-
-@pytest.mark.parametrize(("action", "state", "outcome"), cells(PLEDGE_EXPECTED))
-def test_pledge_transition(action, state, outcome):
-    if outcome == "illegal":
-        with pytest.raises(IllegalTransition):
-            next_status(PLEDGE_TRANSITIONS, PLEDGE_ALREADY_DONE, action, state)
-    else:
-        assert next_status(PLEDGE_TRANSITIONS, PLEDGE_ALREADY_DONE, action, state) == outcome
+        assert next_status(table, already_done, action, state) == outcome

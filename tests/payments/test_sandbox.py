@@ -146,13 +146,19 @@ def test_the_thank_you_page_waits_then_thanks(client, donations):
     assert "Thank you" in thanked and "€10.00" in thanked
 
 
-def test_twenty_concurrent_deliveries_of_one_event_complete_one_donation(live_server, app,
-                                                                         sandbox_webhooks):
+def signed_payment_delivery(live_server, sandbox_webhooks, frequency: str):
+    """Start a donation over HTTP; return its id and the sandbox's signed 'paid' delivery."""
     started = requests.post(f"{live_server}/donations", headers={"Accept": "application/json"},
-                            data={"amount": "10", "currency": "EUR", "frequency": "monthly",
+                            data={"amount": "10", "currency": "EUR", "frequency": frequency,
                                   "provider": "sandbox"}).json()
     body = sandbox_webhooks.body_for(donation_row(started["id"]), "pay")
-    headers = sandbox_webhooks.signed(body)
+    return started["id"], body, sandbox_webhooks.signed(body)
+
+
+def test_twenty_concurrent_deliveries_of_one_event_complete_one_donation(live_server, app,
+                                                                         sandbox_webhooks):
+    donation_id, body, headers = signed_payment_delivery(live_server, sandbox_webhooks,
+                                                         "monthly")
 
     def deliver(_):
         for _attempt in range(20):  # a provider retries until it gets a 2xx
@@ -169,7 +175,7 @@ def test_twenty_concurrent_deliveries_of_one_event_complete_one_donation(live_se
     assert answers == [200] * 20
     db.session.expire_all()
     assert event_count() == 1
-    donation = donation_row(started["id"])
+    donation = donation_row(donation_id)
     assert donation.status == "completed"
     assert db.session.scalar(select(func.count(Donation.id))) == 1
     assert db.session.get(Pledge, donation.pledge_id).status == "active"
@@ -179,15 +185,11 @@ def test_twenty_concurrent_deliveries_of_one_event_complete_one_donation(live_se
                                          "(set TEST_DATABASE_URL)")
 def test_on_postgres_concurrent_duplicates_all_succeed_first_time(live_server, app,
                                                                   sandbox_webhooks):
-    started = requests.post(f"{live_server}/donations", headers={"Accept": "application/json"},
-                            data={"amount": "10", "currency": "EUR", "frequency": "once",
-                                  "provider": "sandbox"}).json()
-    body = sandbox_webhooks.body_for(donation_row(started["id"]), "pay")
-    headers = sandbox_webhooks.signed(body)
+    donation_id, body, headers = signed_payment_delivery(live_server, sandbox_webhooks, "once")
     with ThreadPoolExecutor(max_workers=20) as pool:
         answers = list(pool.map(lambda _: requests.post(
             f"{live_server}/webhooks/sandbox", data=body, headers=headers, timeout=30
         ).status_code, range(20)))
     assert answers == [200] * 20
     assert event_count() == 1
-    assert donation_row(started["id"]).status == "completed"
+    assert donation_row(donation_id).status == "completed"
