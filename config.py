@@ -57,6 +57,8 @@ class Config:
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")
+    #: How long a reader waits on a provider at checkout before we give up (seconds).
+    PROVIDER_TIMEOUT_SECONDS = float(os.environ.get("PROVIDER_TIMEOUT_SECONDS", "10"))
     PAYPAL_CLIENT_ID = os.environ.get("PAYPAL_CLIENT_ID")
     PAYPAL_CLIENT_SECRET = os.environ.get("PAYPAL_CLIENT_SECRET")
     PAYPAL_WEBHOOK_ID = os.environ.get("PAYPAL_WEBHOOK_ID")
@@ -121,6 +123,7 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     DONATE_SANDBOX = True
     STRIPE_SECRET_KEY = None
+    STRIPE_WEBHOOK_SECRET = None
     PAYPAL_CLIENT_ID = None
     MAIL_SERVER = None
     RATELIMIT_ENABLED = False

@@ -1,6 +1,8 @@
-"""Flask commands: `flask events replay`, `flask sandbox renew`."""
+"""Flask commands: events replay, reconcile, donations refund, sandbox renew."""
 
 import json
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
 
 import click
 from flask import Flask
@@ -10,11 +12,14 @@ from donate.extensions import db
 from donate.ledger import service as ledger
 from donate.ledger.models import Donation, Pledge, ProviderEvent
 from donate.ledger.states import PledgeStatus
+from donate.money import AmountError, Money, to_minor
 from donate.payments import inbox
 from donate.payments.base import InboundEvent
-from donate.payments.registry import provider_named
+from donate.payments.refunds import request_refund
+from donate.payments.registry import enabled_providers, provider_named
 
 events_cli = click.Group("events", help="The provider event inbox.")
+donations_cli = click.Group("donations", help="Donations, for staff at the command line.")
 sandbox_cli = click.Group("sandbox", help="The local sandbox provider.")
 
 
@@ -31,6 +36,43 @@ def replay_events() -> None:
                 continue
             ledger.apply_provider_event(row.id, provider.translate)
     click.echo(f"{len(pending)} event(s) looked at.")
+
+
+@click.command("reconcile")
+@click.option("--since", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="First day to look at (UTC), e.g. 2026-11-01.")
+@click.option("--provider", "only", help="Only this provider (default: all enabled).")
+def reconcile(since: datetime, only: str | None) -> None:
+    """Ask the providers what was paid since a date and apply what our ledger missed."""
+    for name, provider in enabled_providers().items():
+        if only and name != only:
+            continue
+        seen = new = 0
+        for inbound in provider.reconcile(since):
+            _, is_new = inbox.take_in(provider, inbound)
+            seen += 1
+            new += is_new
+            click.echo(f"\r{name}: {seen} payments checked", nl=False)
+        click.echo(f"\r{name}: {seen} payments checked, {new} not seen before")
+
+
+@donations_cli.command("refund")
+@click.argument("donation_id")
+@click.option("--amount", help="Major units, e.g. 5.00; default: all that is left.")
+def refund(donation_id: str, amount: str | None) -> None:
+    """Ask the provider to refund a donation (the ledger follows the provider's event)."""
+    donation = db.session.scalar(select(Donation).where(Donation.public_id == donation_id))
+    if donation is None:
+        raise click.ClickException(f"no donation {donation_id}")
+    try:
+        money = Money(to_minor(Decimal(amount), donation.currency), donation.currency) \
+            if amount else None
+    except (InvalidOperation, AmountError) as bad:
+        raise click.ClickException(f"--amount: {bad}") from None
+    result = request_refund(donation, money)
+    if not result.ok:
+        raise click.ClickException(result.message)
+    click.echo(result.message)
 
 
 @sandbox_cli.command("renew")
@@ -50,5 +92,5 @@ def renew_pledges() -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.cli.add_command(events_cli)
-    app.cli.add_command(sandbox_cli)
+    for command in (events_cli, donations_cli, sandbox_cli, reconcile):
+        app.cli.add_command(command)

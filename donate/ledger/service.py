@@ -237,6 +237,8 @@ def _apply_to_pledge(event: LedgerEvent, provider: str, event_id: str | None) ->
         raise UnknownReference(f"no pledge for {event.action} ({_refs(event)})")
     if event.subscription_ref and not pledge.provider_ref:
         pledge.provider_ref = event.subscription_ref
+    if pledge.donor_id is None and event.email:
+        pledge.donor = _donor_for(event.email, event.name)
     if event.action is Action.INSTALLMENT_PAID:
         _record_installment(pledge, event, event_id)
     late = pledge.status_as_of is not None and event.occurred_at < pledge.status_as_of
@@ -273,10 +275,10 @@ def _record_installment(pledge: Pledge, event: LedgerEvent, event_id: str | None
         donation = Donation(kind="installment", status=DonationStatus.PENDING,
                             currency=event.amount.currency,
                             amount_minor=charged - fee, fee_minor=fee, charged_minor=charged,
-                            provider=pledge.provider, pledge=pledge, donor_id=pledge.donor_id,
-                            source=pledge.source)
+                            provider=pledge.provider, pledge=pledge, source=pledge.source)
         db.session.add(donation)
     donation.payment_ref = event.payment_ref
+    donation.donor = donation.donor or pledge.donor
     _move_donation(donation, Action.PAYMENT_SUCCEEDED, event_id)
 
 

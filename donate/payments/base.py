@@ -41,7 +41,11 @@ class WebhookRejected(Exception):
     """A delivery we cannot trust (bad signature, stale, unreadable); answered with 400."""
 
 
-class CheckoutUnavailable(Exception):
+class ProviderError(Exception):
+    """A provider refused or could not be reached; the message is safe to show a person."""
+
+
+class CheckoutUnavailable(ProviderError):
     """The provider would not open a checkout; the message is safe to show the reader."""
 
 

@@ -9,13 +9,14 @@ from donate.payments.base import InboundEvent, Provider
 
 def receive(provider: Provider, headers: Mapping[str, str], raw_body: bytes) -> ProviderEvent:
     """Verify a webhook delivery and take it in; raises WebhookRejected on a bad one."""
-    return take_in(provider, provider.verify_webhook(headers, raw_body))
+    row, _ = take_in(provider, provider.verify_webhook(headers, raw_body))
+    return row
 
 
-def take_in(provider: Provider, inbound: InboundEvent) -> ProviderEvent:
-    """Store a verified event (a repeat finds the stored row) and apply it if not yet done."""
-    row, _ = ledger.record_provider_event(provider.name, inbound.event_id, inbound.type,
-                                          inbound.payload)
-    if row.processed_at is not None:
-        return row
-    return ledger.apply_provider_event(row.id, provider.translate)
+def take_in(provider: Provider, inbound: InboundEvent) -> tuple[ProviderEvent, bool]:
+    """Store a verified event and apply it if not yet done; say whether it was new to us."""
+    row, new = ledger.record_provider_event(provider.name, inbound.event_id, inbound.type,
+                                            inbound.payload)
+    if row.processed_at is None:
+        row = ledger.apply_provider_event(row.id, provider.translate)
+    return row, new

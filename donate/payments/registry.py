@@ -4,11 +4,16 @@ from flask import Flask, current_app
 
 from donate.payments.base import Provider
 from donate.payments.providers.sandbox import SandboxProvider
+from donate.payments.providers.stripe import StripeProvider
 
 
 def build_providers(config: dict) -> dict[str, Provider]:
     """Providers in the order the widget offers them; one without its keys is not offered."""
     providers: dict[str, Provider] = {}
+    if config["STRIPE_SECRET_KEY"] and config["STRIPE_WEBHOOK_SECRET"]:
+        providers["stripe"] = StripeProvider(
+            config["STRIPE_SECRET_KEY"], config["STRIPE_WEBHOOK_SECRET"],
+            config["STRIPE_API_BASE"], config["ORG_NAME"], config["PROVIDER_TIMEOUT_SECONDS"])
     if config["DONATE_SANDBOX"]:
         providers["sandbox"] = SandboxProvider(config["SECRET_KEY"])
     return providers

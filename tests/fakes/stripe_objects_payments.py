@@ -1,0 +1,390 @@
+"""Builders for Checkout Sessions, PaymentIntents, charges, refunds and disputes.
+
+Shapes as in the current API: a payment-mode session's `payment_intent` stays null until the
+customer pays; a charge's `refunds` list is included; a dispute starts as "needs_response".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .stripe_objects import NULL_ADDRESS, list_object, new_id
+
+
+def checkout_item(the_price: dict, quantity: int, description: str) -> dict:
+    """A Checkout Session line item (object "item")."""
+    total = the_price["unit_amount"] * quantity
+    return {
+        "id": new_id("li_"),
+        "object": "item",
+        "adjustable_quantity": None,
+        "amount_discount": 0,
+        "amount_subtotal": total,
+        "amount_tax": 0,
+        "amount_total": total,
+        "currency": the_price["currency"],
+        "description": description,
+        "metadata": {},
+        "price": the_price,
+        "quantity": quantity,
+    }
+
+
+def checkout_session(
+    *,
+    base_url: str,
+    mode: str,
+    created: int,
+    expires_at: int,
+    currency: str,
+    amount_total: int,
+    params: dict[str, Any],
+) -> dict:
+    session_id = new_id("cs_test_a1", 56)
+    payment = mode == "payment"
+    return {
+        "id": session_id,
+        "object": "checkout.session",
+        "adaptive_pricing": {"enabled": True},
+        "after_expiration": None,
+        "allow_promotion_codes": None,
+        "amount_subtotal": amount_total,
+        "amount_total": amount_total,
+        "automatic_tax": {"enabled": False, "liability": None, "provider": None, "status": None},
+        "billing_address_collection": params.get("billing_address_collection"),
+        "cancel_url": params.get("cancel_url"),
+        "client_reference_id": params.get("client_reference_id"),
+        "client_secret": None,
+        "collected_information": None,
+        "consent": None,
+        "consent_collection": None,
+        "created": created,
+        "currency": currency,
+        "currency_conversion": None,
+        "custom_fields": [],
+        "custom_text": {
+            "after_submit": None,
+            "shipping_address": None,
+            "submit": None,
+            "terms_of_service_acceptance": None,
+        },
+        "customer": params.get("customer"),
+        "customer_account": None,
+        "customer_creation": params.get("customer_creation", "if_required") if payment else None,
+        "customer_details": None,
+        "customer_email": params.get("customer_email"),
+        "discounts": [],
+        "expires_at": expires_at,
+        "integration_identifier": None,
+        "invoice": None,
+        "invoice_creation": {
+            "enabled": False,
+            "invoice_data": {
+                "account_tax_ids": None,
+                "custom_fields": None,
+                "description": None,
+                "footer": None,
+                "issuer": None,
+                "metadata": {},
+                "rendering_options": None,
+            },
+        }
+        if payment
+        else None,
+        "livemode": False,
+        "locale": params.get("locale"),
+        "managed_payments": None,
+        "metadata": params.get("metadata", {}),
+        "mode": mode,
+        "origin_context": None,
+        "payment_intent": None,  # created when the customer pays, not at session creation
+        "payment_link": None,
+        "payment_method_collection": None if payment else "always",
+        "payment_method_configuration_details": {"id": new_id("pmc_"), "parent": None},
+        "payment_method_options": {"card": {"request_three_d_secure": "automatic"}},
+        "payment_method_types": ["card", "link"],
+        "payment_status": "unpaid",
+        "permissions": None,
+        "phone_number_collection": {"enabled": False},
+        "recovered_from": None,
+        "saved_payment_method_options": None,
+        "setup_intent": None,
+        "shipping_address_collection": None,
+        "shipping_cost": None,
+        "shipping_options": [],
+        "status": "open",
+        "submit_type": params.get("submit_type"),
+        "subscription": None,
+        "success_url": params.get("success_url"),
+        "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+        "ui_mode": params.get("ui_mode", "hosted_page"),
+        "url": f"{base_url}/pay/{session_id}",
+        "wallet_options": None,
+    }
+
+
+def customer_details(email: str, name: str | None) -> dict:
+    return {
+        "address": {**NULL_ADDRESS, "country": "US"},
+        "business_name": None,
+        "email": email,
+        "individual_name": None,
+        "name": name,
+        "phone": None,
+        "tax_exempt": "none",
+        "tax_ids": [],
+    }
+
+
+def payment_intent(
+    *,
+    amount: int,
+    currency: str,
+    created: int,
+    customer_id: str | None,
+    payment_method: str,
+    status: str,
+    metadata: dict | None = None,
+    description: str | None = None,
+    receipt_email: str | None = None,
+) -> dict:
+    pi_id = new_id("pi_")
+    return {
+        "id": pi_id,
+        "object": "payment_intent",
+        "amount": amount,
+        "amount_capturable": 0,
+        "amount_details": {"tip": {}},
+        "amount_received": amount if status == "succeeded" else 0,
+        "application": None,
+        "application_fee_amount": None,
+        "automatic_payment_methods": None,
+        "canceled_at": None,
+        "cancellation_reason": None,
+        "capture_method": "automatic_async",
+        "client_secret": f"{pi_id}_secret_{new_id('', 25)}",
+        "confirmation_method": "automatic",
+        "created": created,
+        "currency": currency,
+        "customer": customer_id,
+        "customer_account": None,
+        "description": description,
+        "excluded_payment_method_types": None,
+        "last_payment_error": None,
+        "latest_charge": None,
+        "livemode": False,
+        "managed_payments": None,
+        "metadata": dict(metadata or {}),
+        "next_action": None,
+        "on_behalf_of": None,
+        "payment_method": payment_method,
+        "payment_method_configuration_details": None,
+        "payment_method_options": {"card": {"request_three_d_secure": "automatic"}},
+        "payment_method_types": ["card"],
+        "processing": None,
+        "receipt_email": receipt_email,
+        "review": None,
+        "setup_future_usage": None,
+        "shipping": None,
+        "source": None,
+        "statement_descriptor": None,
+        "statement_descriptor_suffix": None,
+        "status": status,
+        "transfer_data": None,
+        "transfer_group": None,
+    }
+
+
+def charge(
+    *,
+    intent: dict,
+    email: str | None,
+    name: str | None,
+    created: int,
+    status: str = "succeeded",
+) -> dict:
+    charge_id = new_id("ch_")
+    paid = status == "succeeded"
+    return {
+        "id": charge_id,
+        "object": "charge",
+        "amount": intent["amount"],
+        "amount_captured": intent["amount"] if paid else 0,
+        "amount_refunded": 0,
+        "application": None,
+        "application_fee": None,
+        "application_fee_amount": None,
+        "balance_transaction": new_id("txn_") if paid else None,
+        "billing_details": {
+            "address": {**NULL_ADDRESS, "country": "US"},
+            "email": email,
+            "name": name,
+            "phone": None,
+            "tax_id": None,
+        },
+        "calculated_statement_descriptor": "FAKE NEWSROOM",
+        "captured": paid,
+        "created": created,
+        "currency": intent["currency"],
+        "customer": intent["customer"],
+        "description": intent["description"],
+        "disputed": False,
+        "failure_balance_transaction": None,
+        "failure_code": None,
+        "failure_message": None,
+        "fraud_details": {},
+        "livemode": False,
+        "metadata": dict(intent["metadata"]),
+        "on_behalf_of": None,
+        "outcome": {
+            "advice_code": None,
+            "network_advice_code": None,
+            "network_decline_code": None,
+            "network_status": "approved_by_network",
+            "reason": None,
+            "risk_level": "normal",
+            "risk_score": 32,
+            "seller_message": "Payment complete.",
+            "type": "authorized",
+        },
+        "paid": paid,
+        "payment_intent": intent["id"],
+        "payment_method": intent["payment_method"],
+        "payment_method_details": {
+            "card": {
+                "amount_authorized": intent["amount"],
+                "brand": "visa",
+                "checks": {
+                    "address_line1_check": None,
+                    "address_postal_code_check": None,
+                    "cvc_check": "pass",
+                },
+                "country": "US",
+                "exp_month": 12,
+                "exp_year": 2034,
+                "fingerprint": new_id("", 16),
+                "funding": "credit",
+                "last4": "4242",
+                "network": "visa",
+                "three_d_secure": None,
+                "wallet": None,
+            },
+            "type": "card",
+        },
+        "receipt_email": intent["receipt_email"],
+        "receipt_number": None,
+        "receipt_url": f"https://pay.stripe.com/receipts/payment/{new_id('', 40)}",
+        "refunded": False,
+        "refunds": list_object([], f"/v1/charges/{charge_id}/refunds"),
+        "review": None,
+        "shipping": None,
+        "source": None,
+        "source_transfer": None,
+        "statement_descriptor": None,
+        "statement_descriptor_suffix": None,
+        "status": status,
+        "transfer_data": None,
+        "transfer_group": None,
+    }
+
+
+def refund(the_charge: dict, amount: int, created: int, reason: str | None, meta: dict) -> dict:
+    return {
+        "id": new_id("re_"),
+        "object": "refund",
+        "amount": amount,
+        "balance_transaction": new_id("txn_"),
+        "charge": the_charge["id"],
+        "created": created,
+        "currency": the_charge["currency"],
+        "customer": the_charge["customer"],
+        "customer_account": None,
+        "destination_details": {
+            "card": {
+                "reference": None,
+                "reference_status": "pending",
+                "reference_type": "acquirer_reference_number",
+                "type": "refund",
+            },
+            "type": "card",
+        },
+        "metadata": meta,
+        "payment_intent": the_charge["payment_intent"],
+        "payment_method": the_charge["payment_method"],
+        "reason": reason,
+        "receipt_number": None,
+        "source_transfer_reversal": None,
+        "status": "succeeded",
+        "transfer_reversal": None,
+    }
+
+
+_EVIDENCE_FIELDS = [
+    "access_activity_log",
+    "billing_address",
+    "cancellation_policy",
+    "cancellation_policy_disclosure",
+    "cancellation_rebuttal",
+    "customer_communication",
+    "customer_email_address",
+    "customer_name",
+    "customer_purchase_ip",
+    "customer_signature",
+    "duplicate_charge_documentation",
+    "duplicate_charge_explanation",
+    "duplicate_charge_id",
+    "product_description",
+    "receipt",
+    "refund_policy",
+    "refund_policy_disclosure",
+    "refund_refusal_explanation",
+    "service_date",
+    "service_documentation",
+    "shipping_address",
+    "shipping_carrier",
+    "shipping_date",
+    "shipping_documentation",
+    "shipping_tracking_number",
+    "uncategorized_file",
+    "uncategorized_text",
+]
+
+
+def dispute(the_charge: dict, amount: int, reason: str, created: int) -> dict:
+    return {
+        "id": new_id("dp_"),
+        "object": "dispute",
+        "amount": amount,
+        "balance_transactions": [],
+        "charge": the_charge["id"],
+        "created": created,
+        "currency": the_charge["currency"],
+        "enhanced_eligibility_types": [],
+        "evidence": {
+            **dict.fromkeys(_EVIDENCE_FIELDS),
+            "customer_email_address": the_charge["billing_details"]["email"],
+            "customer_name": the_charge["billing_details"]["name"],
+            "enhanced_evidence": {},
+        },
+        "evidence_details": {
+            "due_by": created + 7 * 86400,
+            "enhanced_eligibility": {},
+            "has_evidence": False,
+            "past_due": False,
+            "submission_count": 0,
+        },
+        "is_charge_refundable": False,
+        "livemode": False,
+        "metadata": {},
+        "payment_intent": the_charge["payment_intent"],
+        "payment_method_details": {
+            "card": {
+                "brand": "visa",
+                "case_type": "chargeback",
+                "network_reason_code": "10.4",
+            },
+            "type": "card",
+        },
+        "reason": reason,
+        "status": "needs_response",
+    }
