@@ -19,9 +19,11 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 install: $(VENV)/.runtime
 
-## Serve the app on http://127.0.0.1:5000 (SQLite in instance/, sandbox payments).
+## Serve the app on http://127.0.0.1:5000 (SQLite in instance/, sandbox payments), with an
+## outbox worker beside it (emails land in the dev mailbox at /dev/mailbox/).
 run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
+	$(BIN)/flask outbox work & worker=$$!; trap "kill $$worker" EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## Lint, then the whole suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set).

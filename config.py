@@ -70,6 +70,22 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_USE_TLS = env_flag("MAIL_USE_TLS", False)
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "donations@localhost")
+    #: Seconds before a silent SMTP server counts as down (Flask-Mail itself never times out).
+    MAIL_TIMEOUT = float(os.environ.get("MAIL_TIMEOUT", "10"))
+    MAIL_MESSAGE_ID_DOMAIN = os.environ.get("MAIL_MESSAGE_ID_DOMAIN", "donate.localhost")
+    #: Printed on every receipt.
+    ORG_ADDRESS = os.environ.get("ORG_ADDRESS", "1 Example Street, 12345 Example City")
+    TAX_DEDUCTIBLE_TEXT = os.environ.get(
+        "TAX_DEDUCTIBLE_TEXT",
+        "No goods or services were provided in exchange for this contribution.")
+
+    #: The words a reader agrees to when signing up; each subscriber keeps them as proof.
+    NEWSLETTER_CONSENT_TEXT = os.environ.get(
+        "NEWSLETTER_CONSENT_TEXT", "Send me the newsletter. I can unsubscribe at any time.")
+    #: Seconds a newsletter confirmation link works (a week).
+    NEWSLETTER_CONFIRM_MAX_AGE = int(os.environ.get("NEWSLETTER_CONFIRM_MAX_AGE", "604800"))
+    #: Sign-ups per client address; each one can send an email to someone.
+    NEWSLETTER_RATE_LIMIT = os.environ.get("NEWSLETTER_RATE_LIMIT", "5/minute;30/hour")
 
     #: Origins allowed to frame the widget (CSP frame-ancestors); our own origin always is.
     ALLOWED_EMBED_ORIGINS = env_list("ALLOWED_EMBED_ORIGINS", "")
@@ -79,6 +95,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     #: Checkout creation per client address; card testers send hundreds a minute.
     DONATION_RATE_LIMIT = os.environ.get("DONATION_RATE_LIMIT", "10/minute;60/hour")
+
+    #: Donor self-service links by email: lifetime in seconds, and requests per address.
+    MAGIC_LINK_MAX_AGE = int(os.environ.get("MAGIC_LINK_MAX_AGE", "3600"))
+    MAGIC_LINK_RATE_LIMIT = os.environ.get("MAGIC_LINK_RATE_LIMIT", "5/minute;20/hour")
 
     #: Largest request body for anything but webhooks; provider events may be larger.
     FORM_MAX_BYTES = 16 * 1024
@@ -126,6 +146,7 @@ class TestConfig(Config):
     STRIPE_WEBHOOK_SECRET = None
     PAYPAL_CLIENT_ID = None
     MAIL_SERVER = None
+    MAIL_SUPPRESS_SEND = False  # tests send to a real local SMTP server when they set one
     RATELIMIT_ENABLED = False
     ALLOWED_EMBED_ORIGINS: list[str] = []
 

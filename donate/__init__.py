@@ -45,16 +45,19 @@ def _development_secret_key(instance: Path) -> str:
 
 def register_extensions(app: Flask) -> None:
     from donate import errors, logs, security
-    from donate.extensions import csrf, db, limiter, migrate
+    from donate.extensions import csrf, db, limiter, mail, migrate, use_real_sqlite_transactions
     from donate.payments import registry
     from donate.widget import settings
 
     logs.init_app(app)
     db.init_app(app)
+    with app.app_context():
+        use_real_sqlite_transactions(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"),
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
     settings.init_app(app)
     registry.init_app(app)
     security.init_app(app)
@@ -63,14 +66,22 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from donate import health
+    from donate.donors import routes as donors
+    from donate.newsletter import routes as newsletter
+    from donate.outbox import mailbox
     from donate.payments import sandbox_page, webhooks
     from donate.widget import routes as widget
 
-    for blueprint in (health.bp, widget.bp, webhooks.bp, sandbox_page.bp):
+    for blueprint in (health.bp, widget.bp, webhooks.bp, sandbox_page.bp, donors.bp,
+                      newsletter.bp):
         app.register_blueprint(blueprint)
+    if app.config["DONATE_ENV"] != "production":
+        app.register_blueprint(mailbox.bp)
 
 
 def register_cli(app: Flask) -> None:
     from donate import cli
+    from donate.outbox.cli import outbox_cli
 
     cli.init_app(app)
+    app.cli.add_command(outbox_cli)

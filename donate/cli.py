@@ -75,6 +75,24 @@ def refund(donation_id: str, amount: str | None) -> None:
     click.echo(result.message)
 
 
+receipts_cli = click.Group("receipts", help="Receipts and giving summaries.")
+
+
+@receipts_cli.command("annual")
+@click.option("--year", required=True, type=int, help="The calendar year to summarise.")
+def annual_receipts(year: int) -> None:
+    """Enqueue every donor's giving summary for a year (once; a rerun sends nothing twice)."""
+    from donate.mail.annual import donors_who_gave, enqueue_summaries
+
+    count = len(donors_who_gave(year))
+    new = 0
+    with click.progressbar(enqueue_summaries(year), length=count, show_pos=True,
+                           label=f"Summaries for {year}") as results:
+        for is_new in results:
+            new += is_new
+    click.echo(f"{new} summaries enqueued, {count - new} already sent before.")
+
+
 @sandbox_cli.command("renew")
 def renew_pledges() -> None:
     """Charge every active sandbox pledge for one more month, as a provider's billing would."""
@@ -92,5 +110,5 @@ def renew_pledges() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (events_cli, donations_cli, sandbox_cli, reconcile):
+    for command in (events_cli, donations_cli, receipts_cli, sandbox_cli, reconcile):
         app.cli.add_command(command)

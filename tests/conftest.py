@@ -16,6 +16,7 @@ from config import TestConfig
 from donate import create_app
 from donate.extensions import db
 from donate.payments.registry import provider_named
+from tests.fakes.smtp import SmtpSink
 
 POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 
@@ -128,3 +129,15 @@ class SandboxWebhooks:
 @pytest.fixture
 def sandbox_webhooks(client) -> SandboxWebhooks:
     return SandboxWebhooks(client)
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd); see smtp_settings() to point the app at it."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+def smtp_settings(sink: SmtpSink) -> dict:
+    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": sink.port, "MAIL_TIMEOUT": 2}

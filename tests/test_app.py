@@ -84,12 +84,17 @@ def test_every_response_carries_the_security_headers(client):
 
 
 @pytest.fixture
-def limited_client(database_url):
-    app = make_app(database_url, RATELIMIT_ENABLED=True, DONATION_RATE_LIMIT="3/minute")
-    with app.app_context():
-        yield app.test_client()
+def app_overrides(request):
+    limited = request.node.get_closest_marker("limited")
+    return {"RATELIMIT_ENABLED": True, "DONATION_RATE_LIMIT": "3/minute"} if limited else {}
 
 
+@pytest.fixture
+def limited_client(client):
+    return client
+
+
+@pytest.mark.limited
 def test_checkout_creation_is_rate_limited_per_address(limited_client):
     form = {"amount": "5", "currency": "USD", "frequency": "once", "provider": "sandbox"}
     answers = [limited_client.post("/donations", data=form, headers={"Accept":

@@ -59,6 +59,10 @@ class Pledge(db.Model):
     def charged_minor(self) -> int:
         return self.amount_minor + self.fee_minor
 
+    @property
+    def charged(self) -> Money:
+        return Money(self.charged_minor, self.currency)
+
 
 class Donation(db.Model):
     """One payment: a one-time gift, or one month of a pledge."""
@@ -92,6 +96,8 @@ class Donation(db.Model):
     #: None, "open", "won" or "lost": lets a late "dispute opened" know it is late
     dispute_outcome: Mapped[str | None] = mapped_column(String(10))
     failure_reason: Mapped[str | None] = mapped_column(String(500))
+    #: "2026-000042": sequential per year, given when the donation first completes, never reused
+    receipt_number: Mapped[str | None] = mapped_column(String(20), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     completed_at: Mapped[datetime | None]
@@ -110,12 +116,27 @@ class Donation(db.Model):
         return Money(self.amount_minor, self.currency)
 
     @property
+    def fee(self) -> Money:
+        return Money(self.fee_minor, self.currency)
+
+    @property
     def charged(self) -> Money:
         return Money(self.charged_minor, self.currency)
 
     @property
+    def refunded(self) -> Money:
+        return Money(self.refunded_minor, self.currency)
+
+    @property
     def frequency(self) -> str:
         return "monthly" if self.pledge_id else "once"
+
+
+class ReceiptSequence(db.Model):
+    """The last receipt number given in a year; incremented under a row lock."""
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(default=0)
 
 
 class ProviderEvent(db.Model):

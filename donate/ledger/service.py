@@ -10,9 +10,11 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from donate.emails import read_email
 from donate.extensions import db
 from donate.ledger.events import DonationRequest, LedgerEvent, MalformedEvent, UnknownReference
 from donate.ledger.models import Donation, Donor, Pledge, ProviderEvent, utcnow
+from donate.ledger.receipts import next_receipt_number
 from donate.ledger.states import (
     DONATION_ALREADY_DONE,
     DONATION_TRANSITIONS,
@@ -24,6 +26,7 @@ from donate.ledger.states import (
     PledgeStatus,
     next_status,
 )
+from donate.mail import notices
 
 log = logging.getLogger("donate.ledger")
 
@@ -227,8 +230,10 @@ def _set_status(donation: Donation, new: DonationStatus, action: Action,
     donation.status = new
     if new == DonationStatus.COMPLETED and donation.completed_at is None:
         donation.completed_at = utcnow()
+        donation.receipt_number = next_receipt_number(donation.completed_at.year)
     log.info("donation transition", extra={"donation": donation.public_id, "from": current,
                                            "to": new, "action": action, "event": event_id})
+    notices.donation_changed(donation, DonationStatus(current), new)
 
 
 def _apply_to_pledge(event: LedgerEvent, provider: str, event_id: str | None) -> None:
@@ -237,8 +242,9 @@ def _apply_to_pledge(event: LedgerEvent, provider: str, event_id: str | None) ->
         raise UnknownReference(f"no pledge for {event.action} ({_refs(event)})")
     if event.subscription_ref and not pledge.provider_ref:
         pledge.provider_ref = event.subscription_ref
-    if pledge.donor_id is None and event.email:
-        pledge.donor = _donor_for(event.email, event.name)
+    email = _provider_email(event.email)
+    if pledge.donor_id is None and email:
+        pledge.donor = _donor_for(email, event.name)
     if event.action is Action.INSTALLMENT_PAID:
         _record_installment(pledge, event, event_id)
     late = pledge.status_as_of is not None and event.occurred_at < pledge.status_as_of
@@ -254,6 +260,7 @@ def _apply_to_pledge(event: LedgerEvent, provider: str, event_id: str | None) ->
         pledge.activated_at = utcnow()
     if new == PledgeStatus.CANCELLED:
         pledge.cancelled_at = utcnow()
+    notices.pledge_changed(pledge, current, new)
     log.info("pledge transition", extra={"pledge": pledge.public_id, "from": current, "to": new,
                                          "action": event.action, "event": event_id})
 
@@ -283,10 +290,19 @@ def _record_installment(pledge: Pledge, event: LedgerEvent, event_id: str | None
 
 
 def _attach_donor(donation: Donation, event: LedgerEvent) -> None:
-    if donation.donor_id is None and event.email:
-        donation.donor = _donor_for(event.email, event.name)
+    email = _provider_email(event.email)
+    if donation.donor_id is None and email:
+        donation.donor = _donor_for(email, event.name)
         if donation.pledge and donation.pledge.donor_id is None:
             donation.pledge.donor = donation.donor
+
+
+def _provider_email(email: str | None) -> str | None:
+    """A provider's address for the donor, if it is one (it goes into mail headers)."""
+    try:
+        return read_email(email) if email else None
+    except ValueError:
+        return None
 
 
 def _find_donation(event: LedgerEvent, provider: str) -> Donation | None:

@@ -382,7 +382,48 @@
     }
   }
 
+  /* ---- the newsletter variant: sign up without leaving the publisher's page ---- */
+  function newsletterPage() {
+    const form = document.querySelector("form[data-newsletter]");
+    const email = form.elements.email;
+    const slot = byId("err-email");
+    const status = byId("status");
+    const button = form.querySelector("[type=submit]");
+    const say = (message, tone = "") => { status.textContent = message; status.dataset.tone = tone; };
+
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      slot.textContent = "";
+      email.removeAttribute("aria-invalid");
+      say("");
+      button.disabled = true;
+      fetch(form.action, {
+        method: "POST",
+        credentials: "omit",
+        headers: { Accept: "application/json", "Content-Type": "application/json" },
+        body: JSON.stringify(Object.fromEntries(new FormData(form))),
+      }).then(
+        (response) => response.json().catch(() => ({})).then((answer) => answered(response.status, answer)),
+        () => say(OFFLINE, "bad"),
+      ).then(() => { button.disabled = false; });
+    });
+
+    function answered(code, answer) {
+      if (code === 202) {
+        form.reset();
+        say(answer.message, "ok");
+      } else if (code === 422 && answer.errors) {
+        slot.textContent = answer.errors.email || Object.values(answer.errors).join(" ");
+        email.setAttribute("aria-invalid", "true");
+        email.focus();
+      } else {
+        say(answer.error || "Something went wrong on our side. Please try again.", "bad");
+      }
+    }
+  }
+
   reportHeight();
   if (document.body.dataset.page === "thanks") thanksPage();
+  else if (document.body.dataset.page === "newsletter") newsletterPage();
   else widgetPage();
 })();

@@ -8,8 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from email_validator import EmailNotValidError, validate_email
-
+from donate.emails import read_email
 from donate.ledger.events import DonationRequest
 from donate.money import AmountError, gross_up, parse_amount
 from donate.widget.settings import WidgetSettings
@@ -18,7 +17,6 @@ FREQUENCIES = ("once", "monthly")
 TRUE_WORDS = {"1", "on", "true", "yes"}
 FALSE_WORDS = {"", "0", "off", "false", "no"}
 MAX_NAME = 200
-MAX_EMAIL = 254
 MAX_SOURCE = 2048
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
@@ -69,7 +67,7 @@ def read_donation(fields: Mapping, settings: WidgetSettings, providers: list[str
             if flag is None:
                 errors[name] = "Must be yes or no"
             flags[name] = bool(flag)
-    email = _check(errors, "email", text["email"], _read_email)
+    email = _check(errors, "email", text["email"], read_email)
     name = _check(errors, "name", text["name"], _read_name)
     source = _read_source(text["source"]) if "source" not in errors else None
     if flags.get("newsletter") and not email and "email" not in errors:
@@ -101,15 +99,6 @@ def _check(errors: dict, name: str, value: str | None, reader) -> str | None:
 def _read_flag(value: str | None) -> bool | None:
     word = (value or "").lower()
     return True if word in TRUE_WORDS else False if word in FALSE_WORDS else None
-
-
-def _read_email(value: str) -> str:
-    if len(value) > MAX_EMAIL:
-        raise ValueError(f"An email address has at most {MAX_EMAIL} characters")
-    try:
-        return validate_email(value, check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        raise ValueError("Enter an email address such as name@example.org") from None
 
 
 def _read_name(value: str) -> str:

@@ -23,7 +23,7 @@ from donate.widget.intake import read_donation
 from donate.widget.settings import widget_settings
 
 bp = Blueprint("widget", __name__)
-VARIANTS = ("slider", "quick")
+VARIANTS = ("slider", "quick", "newsletter")
 
 
 @bp.before_request

@@ -41,7 +41,7 @@ def refund(donation: Donation, cumulative: int) -> LedgerEvent:
 
 
 def fresh(donation: Donation) -> Donation:
-    db.session.expire_all()
+    db.session.rollback()  # a fresh snapshot: other connections wrote
     return db.session.get(Donation, donation.id)
 
 
@@ -172,7 +172,7 @@ def installment(pledge: Pledge, month: int, at=T0, amount=1000) -> LedgerEvent:
 
 
 def pledge_donations(pledge: Pledge) -> list[Donation]:
-    db.session.expire_all()
+    db.session.rollback()  # a fresh snapshot: other connections wrote
     return db.session.scalars(select(Donation).where(Donation.pledge_id == pledge.id)
                               .order_by(Donation.id)).all()
 

@@ -59,7 +59,7 @@ class StripeFlow:
             assert self.deliver(event).status_code == 200
 
     def donation(self, public_id: str) -> Donation:
-        db.session.expire_all()
+        db.session.rollback()  # a fresh snapshot: other connections wrote
         return db.session.scalar(select(Donation).where(Donation.public_id == public_id))
 
     def pay(self, started: dict, **kwargs) -> dict:
@@ -78,6 +78,7 @@ def stripe_flow(client, fake_stripe) -> StripeFlow:
 
 
 def events_stored() -> int:
+    db.session.rollback()  # a fresh snapshot: the live server's threads wrote
     return db.session.scalar(select(func.count(ProviderEvent.id)))
 
 
@@ -152,7 +153,7 @@ def subscribe(stripe_flow, fake_stripe, amount="5") -> tuple[dict, str]:
 
 
 def installments(pledge_id: int) -> list[tuple[str, int]]:
-    db.session.expire_all()
+    db.session.rollback()  # a fresh snapshot: other connections wrote
     return [(row.status, row.charged_minor) for row in db.session.scalars(
         select(Donation).where(Donation.pledge_id == pledge_id).order_by(Donation.id))]
 

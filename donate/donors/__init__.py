@@ -1,0 +1,1 @@
+"""Donor self-service: a signed, single-use link by email instead of a password."""

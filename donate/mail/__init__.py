@@ -1,0 +1,1 @@
+"""Rendering emails from templates/email/, and the notices the ledger sends."""

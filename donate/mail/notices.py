@@ -1,0 +1,58 @@
+"""The emails a change in the ledger causes, enqueued in the ledger's own transaction."""
+
+from donate.ledger.models import Donation, Pledge
+from donate.ledger.states import DonationStatus, PledgeStatus
+from donate.mail.render import render_email
+from donate.money import Money
+from donate.outbox.enqueue import enqueue
+from donate.payments.registry import provider_named
+from donate.urls import external_url
+
+D, P = DonationStatus, PledgeStatus
+UNPAID = {D.PENDING, D.FAILED, D.CANCELLED}
+
+
+def donation_changed(donation: Donation, old: DonationStatus, new: DonationStatus) -> None:
+    email = donation.donor.email if donation.donor else None
+    if new == D.COMPLETED and old in UNPAID:
+        if email:
+            _send_receipt(donation, email)
+        if donation.newsletter_opt_in and email:
+            from donate.newsletter.service import sign_up_from_checkout
+
+            sign_up_from_checkout(email, donation.source)
+    elif new in {D.REFUNDED, D.PARTIALLY_REFUNDED} and email:
+        refunded = Money(donation.refunded_minor, donation.currency)
+        _send(donation, email, "refund", f"Your refund of {refunded.format()}",
+              f"refund:{donation.public_id}:{donation.refunded_minor}", refunded=refunded)
+
+
+def pledge_changed(pledge: Pledge, old: PledgeStatus, new: PledgeStatus) -> None:
+    email = pledge.donor.email if pledge.donor else None
+    if not email:
+        return
+    amount = Money(pledge.charged_minor, pledge.currency)
+    if new == P.PAST_DUE:
+        _send(pledge, email, "payment_failed", "Your monthly donation did not go through",
+              f"payment-failed:{pledge.public_id}:{pledge.status_as_of:%Y%m%d%H%M%S}",
+              pledge=pledge, amount=amount)
+    elif new == P.CANCELLED and old in {P.ACTIVE, P.PAST_DUE}:
+        _send(pledge, email, "pledge_cancelled", "Your monthly donation has ended",
+              f"pledge-cancelled:{pledge.public_id}", pledge=pledge, amount=amount)
+
+
+def _send_receipt(donation: Donation, email: str) -> None:
+    installment = donation.kind == "installment"
+    subject = (f"Receipt {donation.receipt_number}: your "
+               f"{'monthly ' if installment else ''}donation of {donation.charged.format()}")
+    _send(donation, email, "receipt", subject, f"receipt:{donation.public_id}",
+          installment=installment)
+
+
+def _send(row: Donation | Pledge, email: str, template: str, subject: str, dedupe_key: str,
+          **context) -> None:
+    provider = provider_named(row.provider)
+    rendered = render_email(template, subject, donation=row, manage_url=external_url(
+        "donors.manage"), method=provider.label if provider else row.provider.title(), **context)
+    enqueue(kind=template, dedupe_key=dedupe_key, to=email, subject=rendered.subject,
+            text=rendered.text, html=rendered.html)

@@ -1,0 +1,1 @@
+"""The newsletter: double opt-in sign-up, confirmation by email, one-click unsubscribe."""
