@@ -2,6 +2,7 @@
 
 from flask import Flask, current_app
 
+from donate.payments import models  # noqa: F401  (the tables providers remember objects in)
 from donate.payments.base import Provider
 from donate.payments.providers.sandbox import SandboxProvider
 from donate.payments.providers.stripe import StripeProvider
