@@ -69,11 +69,11 @@ def register_blueprints(app: Flask) -> None:
     from donate.donors import routes as donors
     from donate.newsletter import routes as newsletter
     from donate.outbox import mailbox
-    from donate.payments import sandbox_page, webhooks
+    from donate.payments import paypal_return, sandbox_page, webhooks
     from donate.widget import routes as widget
 
-    for blueprint in (health.bp, widget.bp, webhooks.bp, sandbox_page.bp, donors.bp,
-                      newsletter.bp):
+    for blueprint in (health.bp, widget.bp, webhooks.bp, sandbox_page.bp, paypal_return.bp,
+                      donors.bp, newsletter.bp):
         app.register_blueprint(blueprint)
     if app.config["DONATE_ENV"] != "production":
         app.register_blueprint(mailbox.bp)

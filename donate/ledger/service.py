@@ -6,6 +6,7 @@ applied one after the other on PostgreSQL (SQLite serialises writers anyway).
 """
 
 import logging
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -143,19 +144,46 @@ def apply_provider_event(event_row_id: int, translate) -> ProviderEvent:
         db.session.rollback()
         return row
     row.attempts += 1
+    row.processed_at = utcnow()
     try:
         with db.session.begin_nested():
             for ledger_event in translate(row):
                 apply(ledger_event, provider=row.provider, event_id=row.event_id)
         row.error = None
-    except (IllegalTransition, UnknownReference, MalformedEvent) as refused:
+    except UnknownReference as early:
+        # Perhaps about a payment whose own event has not arrived yet (a refund before its
+        # sale): kept unprocessed and tried again after later events (retry_deferred).
+        row.error = f"UnknownReference: {early}"
+        row.processed_at = None
+        log.info("provider event deferred", extra={"event": row.event_id,
+                                                   "provider": row.provider, "error": row.error})
+    except (IllegalTransition, MalformedEvent) as refused:
         row.error = f"{type(refused).__name__}: {refused}"
         log.warning("provider event refused", extra={"event": row.event_id,
                                                      "provider": row.provider,
                                                      "error": row.error})
-    row.processed_at = utcnow()
     db.session.commit()
     return row
+
+
+#: How long, and how often, an event about a row we do not know is tried again.
+DEFERRED_FOR = timedelta(days=7)
+DEFERRED_ATTEMPTS = 20
+
+
+def retry_deferred(provider: str, translate, limit: int = 20) -> int:
+    """Try again the recent events that named a donation or pledge we did not have yet."""
+    due = db.session.scalars(
+        select(ProviderEvent.id).where(
+            ProviderEvent.provider == provider, ProviderEvent.processed_at.is_(None),
+            ProviderEvent.error.is_not(None), ProviderEvent.attempts < DEFERRED_ATTEMPTS,
+            ProviderEvent.received_at > utcnow() - DEFERRED_FOR)
+        .order_by(ProviderEvent.id).limit(limit)).all()
+    db.session.rollback()
+    applied = 0
+    for event_id in due:
+        applied += apply_provider_event(event_id, translate).processed_at is not None
+    return applied
 
 
 def apply(event: LedgerEvent, provider: str, event_id: str | None = None) -> None:

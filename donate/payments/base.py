@@ -1,12 +1,13 @@
 """The interface every payment provider implements. Providers translate; the ledger decides."""
 
+import json
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import ClassVar
 
-from donate.ledger.events import LedgerEvent
+from donate.ledger.events import LedgerEvent, MalformedEvent
 from donate.ledger.models import Donation, Pledge, ProviderEvent
 from donate.money import Money
 
@@ -64,9 +65,23 @@ class Provider(ABC):
     def verify_webhook(self, headers: Mapping[str, str], raw_body: bytes) -> InboundEvent:
         """Check a delivery's signature and read its id and type; raise WebhookRejected."""
 
-    @abstractmethod
+    #: event type -> function(provider, event object, occurred_at) -> [LedgerEvent]
+    translators: ClassVar[dict[str, Callable]] = {}
+
     def translate(self, event: ProviderEvent) -> list[LedgerEvent]:
         """The ledger events a stored provider event stands for (none for types we ignore)."""
+        translator = self.translators.get(event.type)
+        if translator is None:
+            return []
+        try:
+            obj, occurred_at = self.event_object(json.loads(event.payload))
+            return translator(self, obj, occurred_at)
+        except (KeyError, TypeError, ValueError, AttributeError) as missing:
+            raise MalformedEvent(f"{self.name} {event.type} lacks {missing}") from None
+
+    def event_object(self, body: dict) -> tuple[dict, datetime]:
+        """The object an event is about, and when it happened (provider-specific shapes)."""
+        raise NotImplementedError
 
     def cancel_pledge(self, pledge: Pledge) -> None:
         raise NotImplementedError(f"{self.name} cannot cancel pledges yet")

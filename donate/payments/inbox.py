@@ -19,4 +19,6 @@ def take_in(provider: Provider, inbound: InboundEvent) -> tuple[ProviderEvent, b
                                             inbound.payload)
     if row.processed_at is None:
         row = ledger.apply_provider_event(row.id, provider.translate)
+        if row.error is None:  # something new happened: earlier events may apply now
+            ledger.retry_deferred(provider.name, provider.translate)
     return row, new

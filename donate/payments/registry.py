@@ -4,6 +4,7 @@ from flask import Flask, current_app
 
 from donate.payments import models  # noqa: F401  (the tables providers remember objects in)
 from donate.payments.base import Provider
+from donate.payments.providers.paypal import PayPalProvider
 from donate.payments.providers.sandbox import SandboxProvider
 from donate.payments.providers.stripe import StripeProvider
 
@@ -15,6 +16,11 @@ def build_providers(config: dict) -> dict[str, Provider]:
         providers["stripe"] = StripeProvider(
             config["STRIPE_SECRET_KEY"], config["STRIPE_WEBHOOK_SECRET"],
             config["STRIPE_API_BASE"], config["ORG_NAME"], config["PROVIDER_TIMEOUT_SECONDS"])
+    if config["PAYPAL_CLIENT_ID"] and config["PAYPAL_CLIENT_SECRET"] and config[
+            "PAYPAL_WEBHOOK_ID"]:
+        providers["paypal"] = PayPalProvider(
+            config["PAYPAL_API_BASE"], config["PAYPAL_CLIENT_ID"], config["PAYPAL_CLIENT_SECRET"],
+            config["PAYPAL_WEBHOOK_ID"], config["ORG_NAME"], config["PROVIDER_TIMEOUT_SECONDS"])
     if config["DONATE_SANDBOX"]:
         providers["sandbox"] = SandboxProvider(config["SECRET_KEY"])
     return providers

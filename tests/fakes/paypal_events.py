@@ -247,6 +247,9 @@ class EventsApi:
             "state": "completed",
             "amount": money_v1(-refund.amount, refund.currency),  # negative, as PayPal sends it
             "sale_id": refund.txn_id,
+            # v1 refunds also say how much of the sale is refunded so far
+            "total_refunded_amount": {"value": fmt(refund.total_after, refund.currency),
+                                      "currency": refund.currency},
             "links": [link(api, "self"),
                       link(f"{self.url}/v1/payments/sale/{refund.txn_id}", "sale")],
         }

@@ -147,3 +147,54 @@ def load_spec(filename: str) -> OpenApiSpec | None:
     """The spec from ../shared/provider-specs/paypal, or None when it is not there."""
     path = SPEC_DIR / filename
     return OpenApiSpec(path) if path.is_file() else None
+
+
+SPEC_OPERATIONS = [  # file, method, path template, regex of recorded paths
+    ("checkout_orders_v2.json", "POST", "/v2/checkout/orders", r"/v2/checkout/orders"),
+    ("checkout_orders_v2.json", "GET", "/v2/checkout/orders/{id}", r"/v2/checkout/orders/[^/]+"),
+    ("checkout_orders_v2.json", "POST", "/v2/checkout/orders/{id}/capture",
+     r"/v2/checkout/orders/[^/]+/capture"),
+    ("payments_payment_v2.json", "GET", "/v2/payments/captures/{capture_id}",
+     r"/v2/payments/captures/[^/]+"),
+    ("payments_payment_v2.json", "POST", "/v2/payments/captures/{capture_id}/refund",
+     r"/v2/payments/captures/[^/]+/refund"),
+    ("payments_payment_v2.json", "GET", "/v2/payments/refunds/{refund_id}",
+     r"/v2/payments/refunds/[^/]+"),
+    ("catalogs_products_v1.json", "POST", "/v1/catalogs/products", r"/v1/catalogs/products"),
+    ("catalogs_products_v1.json", "GET", "/v1/catalogs/products/{product_id}",
+     r"/v1/catalogs/products/[^/]+"),
+    ("billing_subscriptions_v1.json", "POST", "/v1/billing/plans", r"/v1/billing/plans"),
+    ("billing_subscriptions_v1.json", "GET", "/v1/billing/plans/{id}", r"/v1/billing/plans/[^/]+"),
+    ("billing_subscriptions_v1.json", "POST", "/v1/billing/subscriptions",
+     r"/v1/billing/subscriptions"),
+    ("billing_subscriptions_v1.json", "GET", "/v1/billing/subscriptions/{id}",
+     r"/v1/billing/subscriptions/[^/]+"),
+    *[("billing_subscriptions_v1.json", "POST", f"/v1/billing/subscriptions/{{id}}/{action}",
+       rf"/v1/billing/subscriptions/[^/]+/{action}")
+      for action in ("revise", "suspend", "activate", "cancel")],
+    ("notifications_webhooks_v1.json", "POST", "/v1/notifications/verify-webhook-signature",
+     r"/v1/notifications/verify-webhook-signature"),
+]
+
+
+def operation_of(request) -> tuple[str, str] | None:
+    """(spec file, path template) of a request the fake recorded, if a spec covers it."""
+    for filename, method, template, pattern in SPEC_OPERATIONS:
+        if request.method == method and re.fullmatch(pattern, request.path):
+            return filename, template
+    return None
+
+
+def spec_problems(recorded) -> tuple[set[str], list[str]]:
+    """Check the JSON bodies of recorded requests against PayPal's specs: (checked, problems)."""
+    checked, problems = set(), []
+    for request in recorded:
+        operation = operation_of(request)
+        if operation is None or request.json is None or request.status == 400:
+            continue
+        echoed = ("/webhook_event",) if "verify-webhook" in request.path else ()  # read-only
+        errors = load_spec(operation[0]).validate_request(request.method, operation[1],
+                                                           request.json, echoed)
+        problems += [f"{request.method} {request.path}: {error}" for error in errors]
+        checked.add(operation[1])
+    return checked, problems

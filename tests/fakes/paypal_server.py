@@ -38,11 +38,12 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
-from paypalserversdk.configuration import Configuration, Server
 from paypalserversdk.http.auth.o_auth_2 import ClientCredentialsAuthCredentials
 from paypalserversdk.paypal_serversdk_client import PaypalServersdkClient
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from donate.payments.providers.paypal_api import BaseUrlConfiguration
 
 from .paypal_billing import BillingApi
 from .paypal_catalog import CatalogApi
@@ -75,36 +76,9 @@ POST /v1/notifications/verify-webhook-signature    api_verify_webhook_signature 
 GET  /v1/notifications/webhooks-events/{id}        api_get_event                 -
 """
 TOKEN_PATH = "/v1/oauth2/token"
+# The app's own SDK configuration, so the fake is reached the way the app reaches PayPal.
+PayPalBaseUrlConfiguration = BaseUrlConfiguration
 CERT_URL = "https://api.sandbox.paypal.com/v1/notifications/certs/CERT-360caa42-fca2a594-a5cafa77"
-
-
-class PayPalBaseUrlConfiguration(Configuration):
-    """The SDK's Configuration, sending every request (OAuth included) to `base_url`.
-
-    paypal-server-sdk 2.4.0 only knows Environment.SANDBOX/PRODUCTION; PaypalServersdkClient
-    asks `config.get_base_uri(server)` for every request, so overriding it is the one hook.
-    Pass it as PaypalServersdkClient(config=PayPalBaseUrlConfiguration(url, ...))."""
-
-    def __init__(self, base_url: str, **kwargs: Any) -> None:
-        self.base_url = base_url.rstrip("/")
-        super().__init__(**kwargs)
-
-    def get_base_uri(self, server: Server = Server.DEFAULT) -> str:
-        return self.base_url
-
-    def clone_with(self, **overrides: Any) -> PayPalBaseUrlConfiguration:
-        plain = super().clone_with(**overrides)  # the SDK's clone is a plain Configuration
-        return PayPalBaseUrlConfiguration(
-            self.base_url,
-            http_client_instance=plain.http_client_instance,
-            override_http_client_configuration=plain.override_http_client_configuration,
-            http_call_back=plain.http_callback, timeout=plain.timeout,
-            max_retries=plain.max_retries, backoff_factor=plain.backoff_factor,
-            retry_statuses=plain.retry_statuses, retry_methods=plain.retry_methods,
-            proxy_settings=plain.proxy_settings, logging_configuration=plain.logging_configuration,
-            environment=plain.environment,
-            client_credentials_auth_credentials=plain.client_credentials_auth_credentials,
-        )
 
 
 @dataclass

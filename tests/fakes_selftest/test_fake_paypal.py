@@ -5,7 +5,6 @@ PayPal's published OpenAPI specs in ../shared/provider-specs/paypal."""
 
 import base64
 import json
-import re
 import threading
 import time
 import uuid
@@ -52,7 +51,7 @@ from paypalserversdk.models.suspend_subscription import SuspendSubscription
 from paypalserversdk.models.tenure_type import TenureType
 from paypalserversdk.paypal_serversdk_client import PaypalServersdkClient
 
-from tests.fakes.paypal_openapi import SPEC_DIR, SPEC_DIR_SHOWN, load_spec
+from tests.fakes.paypal_openapi import SPEC_DIR, SPEC_DIR_SHOWN, load_spec, operation_of
 from tests.fakes.paypal_server import FakePayPalServer, PayPalBaseUrlConfiguration
 
 RETURN_URL = "https://news.example/paypal/return"
@@ -1060,41 +1059,6 @@ def test_sdk_retries_gets_on_5xx_when_configured(fake):
 
 # --- PayPal's OpenAPI specs ----------------------------------------------------------------
 
-_SPEC_OPERATIONS = [  # file, method, path template, regex of recorded paths
-    ("checkout_orders_v2.json", "POST", "/v2/checkout/orders", r"/v2/checkout/orders"),
-    ("checkout_orders_v2.json", "GET", "/v2/checkout/orders/{id}", r"/v2/checkout/orders/[^/]+"),
-    ("checkout_orders_v2.json", "POST", "/v2/checkout/orders/{id}/capture",
-     r"/v2/checkout/orders/[^/]+/capture"),
-    ("payments_payment_v2.json", "GET", "/v2/payments/captures/{capture_id}",
-     r"/v2/payments/captures/[^/]+"),
-    ("payments_payment_v2.json", "POST", "/v2/payments/captures/{capture_id}/refund",
-     r"/v2/payments/captures/[^/]+/refund"),
-    ("payments_payment_v2.json", "GET", "/v2/payments/refunds/{refund_id}",
-     r"/v2/payments/refunds/[^/]+"),
-    ("catalogs_products_v1.json", "POST", "/v1/catalogs/products", r"/v1/catalogs/products"),
-    ("catalogs_products_v1.json", "GET", "/v1/catalogs/products/{product_id}",
-     r"/v1/catalogs/products/[^/]+"),
-    ("billing_subscriptions_v1.json", "POST", "/v1/billing/plans", r"/v1/billing/plans"),
-    ("billing_subscriptions_v1.json", "GET", "/v1/billing/plans/{id}", r"/v1/billing/plans/[^/]+"),
-    ("billing_subscriptions_v1.json", "POST", "/v1/billing/subscriptions",
-     r"/v1/billing/subscriptions"),
-    ("billing_subscriptions_v1.json", "GET", "/v1/billing/subscriptions/{id}",
-     r"/v1/billing/subscriptions/[^/]+"),
-    *[("billing_subscriptions_v1.json", "POST", f"/v1/billing/subscriptions/{{id}}/{action}",
-       rf"/v1/billing/subscriptions/[^/]+/{action}")
-      for action in ("revise", "suspend", "activate", "cancel")],
-    ("notifications_webhooks_v1.json", "POST", "/v1/notifications/verify-webhook-signature",
-     r"/v1/notifications/verify-webhook-signature"),
-]
-
-
-def _operation(request):
-    for filename, method, template, pattern in _SPEC_OPERATIONS:
-        if request.method == method and re.fullmatch(pattern, request.path):
-            return filename, template
-    return None
-
-
 @pytest.fixture
 def specs():
     if not SPEC_DIR.is_dir():
@@ -1158,7 +1122,7 @@ def test_request_bodies_validate_against_paypals_openapi_specs(fake, client, htt
     _drive_everything(fake, client, http)
     checked, problems = set(), []
     for request in fake.requests:
-        operation = _operation(request)
+        operation = operation_of(request)
         if operation is None or request.json is None:
             continue
         spec = specs(operation[0])
@@ -1197,7 +1161,7 @@ def test_fake_responses_validate_against_paypals_openapi_specs(fake, client, htt
     _drive_everything(fake, client, http)
     checked, problems = set(), []
     for request in fake.requests:
-        operation = _operation(request)
+        operation = operation_of(request)
         if operation is None or request.response is None:
             continue
         spec = specs(operation[0])

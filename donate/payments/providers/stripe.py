@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import stripe
 
 from donate.ledger.events import LedgerEvent, MalformedEvent
-from donate.ledger.models import Donation, Pledge, ProviderEvent
+from donate.ledger.models import Donation, Pledge
 from donate.ledger.states import Action
 from donate.money import Money
 from donate.payments.base import (
@@ -90,15 +90,9 @@ class StripeProvider(Provider):
             raise WebhookRejected("event is from the other mode (live/test) than our key")
         return InboundEvent(event.id, event.type, raw_body.decode())
 
-    def translate(self, event: ProviderEvent) -> list[LedgerEvent]:
-        body = json.loads(event.payload)
-        try:
-            obj = body["data"]["object"]
-            when = datetime.fromtimestamp(body["created"], UTC).replace(tzinfo=None)
-            handler = TRANSLATORS.get(event.type)
-            return handler(self, obj, when) if handler else []
-        except (KeyError, TypeError, ValueError) as missing:
-            raise MalformedEvent(f"Stripe {event.type} lacks {missing}") from None
+    def event_object(self, body: dict) -> tuple[dict, datetime]:
+        return body["data"]["object"], datetime.fromtimestamp(body["created"], UTC).replace(
+            tzinfo=None)
 
     # -- checkout sessions ------------------------------------------------------------------
 
@@ -265,7 +259,7 @@ SUBSCRIPTION_STATUS_ACTIONS = {
     "incomplete_expired": Action.PLEDGE_CANCELLED,
 }
 
-TRANSLATORS = {
+StripeProvider.translators = {
     "checkout.session.completed": StripeProvider._session_completed,
     "checkout.session.async_payment_succeeded": StripeProvider._async_succeeded,
     "checkout.session.async_payment_failed": StripeProvider._async_failed,
