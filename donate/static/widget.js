@@ -159,17 +159,23 @@
       else showProblem([message]);
     }
 
+    function waitingText() {
+      const chosen = form.querySelector('input[name="provider"]:checked') ||
+        form.querySelector('input[name="provider"]');
+      return chosen && chosen.value === "paypal" ? "Waiting for PayPal..." : "Waiting for payment...";
+    }
+
     function startWaiting(answer) {
       if (tab && !tab.closed) {
         tab.location.href = answer.redirect_url;
-        say("Waiting for payment...");
+        say(waitingText());
       } else {
         const link = document.createElement("a");
         link.href = answer.redirect_url;
         link.target = "_blank";
         link.textContent = "Open the payment page";
         say("");
-        status.append("Waiting for payment... ", link);
+        status.append(waitingText() + " ", link);
       }
       const url = form.dataset.statusUrl.replace("__id__", encodeURIComponent(answer.id));
       waiting = {
@@ -181,7 +187,7 @@
     function checkTab() {
       if (warnedClosed || !tab || !tab.closed) return;
       warnedClosed = true;
-      say("Waiting for payment... If you closed the payment tab without paying, nothing was charged.");
+      say(waitingText() + " If you closed the payment tab without paying, nothing was charged.");
       again.hidden = false;
     }
 
