@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test test-postgres lint install clean
+.PHONY: run test test-postgres lint install clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,12 @@ test: $(VENV)/.dev
 ## The suite against the local PostgreSQL server's `test` database.
 test-postgres: $(VENV)/.dev
 	TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(BIN)/pytest
+
+## Seed BENCH_DONATIONS (default 1,000,000) donations into PostgreSQL (BENCH_DATABASE_URL,
+## default the local server's `bench` database, created if missing) and time the staff
+## dashboard, lists and CSV export.
+bench: $(VENV)/.dev
+	$(BIN)/python bench/staff_bench.py
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -92,13 +92,47 @@ class Config:
 
     RATELIMIT_ENABLED = env_flag("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
+    #: No X-RateLimit-* headers (they would tell a card tester how many tries are left);
+    #: a 429 carries Retry-After (donate/errors.py).
+    RATELIMIT_HEADERS_ENABLED = False
+    #: If Redis goes away, limit per process rather than refuse donations.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1} \
+        if RATELIMIT_STORAGE_URI.startswith(("redis", "rediss")) else {}
     #: Checkout creation per client address; card testers send hundreds a minute.
     DONATION_RATE_LIMIT = os.environ.get("DONATION_RATE_LIMIT", "10/minute;60/hour")
+    #: ... per network (IPv4 /24, IPv6 /64): testers rotate addresses inside their block.
+    DONATION_NETWORK_RATE_LIMIT = os.environ.get("DONATION_NETWORK_RATE_LIMIT",
+                                                 "30/minute;200/hour")
+    #: ... per email address given (requests without one are not counted here).
+    DONATION_EMAIL_RATE_LIMIT = os.environ.get("DONATION_EMAIL_RATE_LIMIT", "5/minute;20/hour")
+    #: A plain widget form post must come at least this many seconds after the form was
+    #: rendered, and at most FORM_TOKEN_MAX_AGE seconds (donate/abuse/form_token.py).
+    MIN_FORM_SECONDS = float(os.environ.get("MIN_FORM_SECONDS", "2"))
+    FORM_TOKEN_MAX_AGE = int(os.environ.get("FORM_TOKEN_MAX_AGE", "43200"))
+    #: Velocity alarm: this many failed payments within the window from one network (or
+    #: overall) make checkout strict there and alert staff (donate/abuse/velocity.py).
+    VELOCITY_WINDOW_MINUTES = int(os.environ.get("VELOCITY_WINDOW_MINUTES", "15"))
+    VELOCITY_NETWORK_FAILURES = int(os.environ.get("VELOCITY_NETWORK_FAILURES", "5"))
+    VELOCITY_GLOBAL_FAILURES = int(os.environ.get("VELOCITY_GLOBAL_FAILURES", "50"))
+    #: In strict mode: checkouts per network, and the smallest amount (major units).
+    STRICT_RATE_LIMIT = os.environ.get("STRICT_RATE_LIMIT", "3/minute;10/hour")
+    STRICT_MIN_AMOUNT = os.environ.get("STRICT_MIN_AMOUNT", "5.00")
+    #: Where abuse alerts are emailed (through the outbox); none: alerts are only logged.
+    STAFF_ALERT_EMAIL = os.environ.get("STAFF_ALERT_EMAIL")
+    #: Proxies in front of the app that set X-Forwarded-For/-Proto (a load balancer: 1).
+    #: 0 trusts no such header, so that nobody can choose the address they are limited by.
+    PROXY_FIX_HOPS = int(os.environ.get("PROXY_FIX_HOPS", "0"))
 
     #: Donor self-service links by email: lifetime in seconds, and requests per address.
     MAGIC_LINK_MAX_AGE = int(os.environ.get("MAGIC_LINK_MAX_AGE", "3600"))
     MAGIC_LINK_RATE_LIMIT = os.environ.get("MAGIC_LINK_RATE_LIMIT", "5/minute;20/hour")
+
+    #: Days an unpaid checkout is kept before `flask privacy purge` deletes it; no provider
+    #: completes a checkout that old (Stripe's expire within a day).
+    PENDING_GRACE_DAYS = int(os.environ.get("PENDING_GRACE_DAYS", "30"))
+    #: Years financial records (and so the donor they belong to) are kept after the last gift.
+    RETENTION_YEARS = int(os.environ.get("RETENTION_YEARS", "10"))
 
     #: Largest request body for anything but webhooks; provider events may be larger.
     FORM_MAX_BYTES = 16 * 1024
@@ -107,6 +141,16 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE", False)
+    #: Flask-Login's "remember me" cookie, held to the same rules as the session cookie.
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = env_flag("SESSION_COOKIE_SECURE", False)
+
+    #: Staff sign-in attempts per client address (all accounts together).
+    STAFF_LOGIN_RATE_LIMIT = os.environ.get("STAFF_LOGIN_RATE_LIMIT", "10/minute;50/hour")
+    #: Failed passwords in a row that lock a staff account, and for how long.
+    STAFF_LOCKOUT_AFTER = int(os.environ.get("STAFF_LOCKOUT_AFTER", "5"))
+    STAFF_LOCKOUT_MINUTES = int(os.environ.get("STAFF_LOCKOUT_MINUTES", "15"))
     WTF_CSRF_SSL_STRICT = False
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 
@@ -123,6 +167,7 @@ class ProductionConfig(Config):
     DONATE_ENV = "production"
     DONATE_SANDBOX = env_flag("DONATE_SANDBOX", False)
     SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
 
     @classmethod
     def problems(cls, settings: dict) -> list[str]:
@@ -148,6 +193,8 @@ class TestConfig(Config):
     MAIL_SERVER = None
     MAIL_SUPPRESS_SEND = False  # tests send to a real local SMTP server when they set one
     RATELIMIT_ENABLED = False
+    #: Tests fill forms faster than people; the abuse tests set it back.
+    MIN_FORM_SECONDS = 0
     ALLOWED_EMBED_ORIGINS: list[str] = []
 
 

@@ -4,6 +4,7 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import Config, config_for_environment
 
@@ -15,6 +16,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"),
                 template_folder=str(PROJECT_ROOT / "templates"))
     configure(app, config or config_for_environment(), overrides)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_cli(app)
@@ -43,9 +45,26 @@ def _development_secret_key(instance: Path) -> str:
     return key_file.read_text().strip()
 
 
+def trust_proxies(app: Flask) -> None:
+    """Behind PROXY_FIX_HOPS proxies, take the reader's address and scheme from their
+    X-Forwarded-For/-Proto headers (rate limits key on the address; checkout links need
+    https). Never by default: anyone could send those headers."""
+    hops = app.config["PROXY_FIX_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+
 def register_extensions(app: Flask) -> None:
-    from donate import errors, logs, security
-    from donate.extensions import csrf, db, limiter, mail, migrate, use_real_sqlite_transactions
+    from donate import abuse, errors, logs, security, static_assets
+    from donate.extensions import (
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        mail,
+        migrate,
+        use_real_sqlite_transactions,
+    )
     from donate.payments import registry
     from donate.widget import settings
 
@@ -57,23 +76,28 @@ def register_extensions(app: Flask) -> None:
                      render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     limiter.init_app(app)
+    login_manager.init_app(app)
     mail.init_app(app)
     settings.init_app(app)
     registry.init_app(app)
     security.init_app(app)
+    static_assets.init_app(app)
     errors.init_app(app)
+    abuse.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from donate import health
+    from donate.donors import account  # noqa: F401  (the signed-in pages, on donors.bp)
     from donate.donors import routes as donors
     from donate.newsletter import routes as newsletter
     from donate.outbox import mailbox
     from donate.payments import paypal_return, sandbox_page, webhooks
+    from donate.staff import bp as staff
     from donate.widget import routes as widget
 
     for blueprint in (health.bp, widget.bp, webhooks.bp, sandbox_page.bp, paypal_return.bp,
-                      donors.bp, newsletter.bp):
+                      donors.bp, newsletter.bp, staff):
         app.register_blueprint(blueprint)
     if app.config["DONATE_ENV"] != "production":
         app.register_blueprint(mailbox.bp)
@@ -82,6 +106,9 @@ def register_blueprints(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from donate import cli
     from donate.outbox.cli import outbox_cli
+    from donate.staff.cli import demo_cli, staff_cli
 
     cli.init_app(app)
     app.cli.add_command(outbox_cli)
+    app.cli.add_command(staff_cli)
+    app.cli.add_command(demo_cli)

@@ -93,6 +93,19 @@ def annual_receipts(year: int) -> None:
     click.echo(f"{new} summaries enqueued, {count - new} already sent before.")
 
 
+privacy_cli = click.Group("privacy", help="Data protection chores.")
+
+
+@privacy_cli.command("purge")
+def purge() -> None:
+    """Delete abandoned checkouts and anonymise donors past the retention period (cron it)."""
+    from donate.donors.privacy import purge as run_purge
+
+    deleted, anonymised = run_purge()
+    click.echo(f"{deleted} abandoned pending donation(s) deleted, {anonymised} donor(s) "
+               "anonymised.")
+
+
 @sandbox_cli.command("renew")
 def renew_pledges() -> None:
     """Charge every active sandbox pledge for one more month, as a provider's billing would."""
@@ -110,5 +123,6 @@ def renew_pledges() -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (events_cli, donations_cli, receipts_cli, sandbox_cli, reconcile):
+    for command in (events_cli, donations_cli, receipts_cli, privacy_cli, sandbox_cli,
+                    reconcile):
         app.cli.add_command(command)

@@ -2,8 +2,10 @@
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from donate.abuse.limits import retry_after_seconds
 
 MESSAGES = {
     400: "The request could not be read.",
@@ -25,8 +27,10 @@ def handle_http_error(error: HTTPException):
     message = MESSAGES.get(code, error.name)
     if code == 400 and error.description and not error.description.startswith("The browser"):
         message = error.description
-    response = (jsonify(error=message), code) if _wants_json() else (
-        render_template("error.html", code=code, message=message), code)
+    response = make_response((jsonify(error=message), code) if _wants_json() else (
+        render_template("error.html", code=code, message=message), code))
+    if code == 429:
+        response.headers["Retry-After"] = str(retry_after_seconds())
     return response
 
 

@@ -6,6 +6,7 @@ The schema is built once per run by the real migrations; each test starts from e
 import json
 import os
 import threading
+import time
 
 import pytest
 from flask_migrate import upgrade
@@ -14,6 +15,7 @@ from werkzeug.serving import make_server
 
 from config import TestConfig
 from donate import create_app
+from donate.abuse.form_token import issue_form_token
 from donate.extensions import db
 from donate.payments.registry import provider_named
 from tests.fakes.smtp import SmtpSink
@@ -79,6 +81,12 @@ def live_server(app):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+
+
+def widget_form(fields: dict, seconds_ago: float = 10) -> dict:
+    """A plain form post of the widget, as a browser sends it: the fields plus the form token
+    the widget rendered `seconds_ago` (needs the app context, whose SECRET_KEY signs it)."""
+    return {**fields, "form_token": issue_form_token(time.time() - seconds_ago)}
 
 
 class Donations:

@@ -7,7 +7,7 @@ import pytest
 
 from config import ProductionConfig, TestConfig
 from donate import create_app
-from tests.conftest import make_app
+from tests.conftest import make_app, widget_form
 
 
 def test_production_refuses_to_start_without_its_secrets():
@@ -106,8 +106,9 @@ def test_checkout_creation_is_rate_limited_per_address(limited_client):
 
 def test_requests_are_logged_as_json_lines_without_tokens_or_bodies(client, caplog):
     caplog.set_level("INFO", logger="donate")
-    client.post("/donations", data={"amount": "5", "currency": "USD", "frequency": "once",
-                                    "provider": "sandbox", "email": "secret@reader.example"})
+    client.post("/donations", data=widget_form({
+        "amount": "5", "currency": "USD", "frequency": "once", "provider": "sandbox",
+        "email": "secret@reader.example"}))
     [handler] = logging.getLogger("donate").handlers
     lines = [json.loads(handler.format(record)) for record in caplog.records]
     request_line = next(line for line in lines if line["message"] == "request")

@@ -1,7 +1,5 @@
 """/manage: a donor asks for a link by email, opens it, and sees their donations."""
 
-from functools import wraps
-
 from flask import (
     Blueprint,
     current_app,
@@ -11,12 +9,10 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import select
 
 from donate.donors.links import send_manage_link, use_link
 from donate.emails import read_email
-from donate.extensions import csrf, db, limiter
-from donate.ledger.models import Donation, Donor, Pledge
+from donate.extensions import csrf, limiter
 
 bp = Blueprint("donors", __name__)
 SENT = ("If we know this address, a link to manage your donations is on its way. "
@@ -58,25 +54,3 @@ def use(token: str):
     session.clear()
     session["donor_id"] = donor_id
     return redirect(url_for("donors.donations"), 303)
-
-
-def donor_required(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        donor = db.session.get(Donor, session.get("donor_id") or 0)
-        if donor is None:
-            return redirect(url_for("donors.manage"))
-        return view(donor, *args, **kwargs)
-
-    return wrapper
-
-
-@bp.get("/manage/donations")
-@donor_required
-def donations(donor: Donor):
-    """The donor's gifts and monthly pledges."""
-    gifts = db.session.scalars(select(Donation).where(Donation.donor_id == donor.id)
-                               .order_by(Donation.created_at.desc())).all()
-    pledges = db.session.scalars(select(Pledge).where(Pledge.donor_id == donor.id)
-                                 .order_by(Pledge.created_at.desc())).all()
-    return render_template("donors/donations.html", donor=donor, gifts=gifts, pledges=pledges)

@@ -43,6 +43,8 @@ class DonationRequest:
     newsletter: bool = False
     idempotency_key: str | None = None
     fingerprint: str | None = None  #: hash of the fields, to refuse a reused key
+    #: the network the request came from (/24, /64), for the velocity alarms
+    client_network: str | None = None
 
 
 class UnknownReference(LookupError):

@@ -27,6 +27,9 @@ class Donor(db.Model):
     #: the name as the donor last gave it, if any
     name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: when the donor's personal data was erased (email and name replaced); financial
+    #: records stay for the retention period
+    erased_at: Mapped[datetime | None]
 
 
 class Pledge(db.Model):
@@ -90,6 +93,9 @@ class Donation(db.Model):
     #: the page the reader gave from (the embedding article's URL)
     source: Mapped[str | None] = mapped_column(String(2048))
     newsletter_opt_in: Mapped[bool] = mapped_column(default=False)
+    #: the network checkout was asked from (IPv4 /24, IPv6 /64; never the address), so that
+    #: failed payments can be counted per network (donate/abuse/velocity.py)
+    client_network: Mapped[str | None] = mapped_column(String(64))
     #: the client's Idempotency-Key and a hash of the request it came with
     idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))

@@ -58,6 +58,7 @@ def create_donation(request: DonationRequest) -> tuple[Donation, bool]:
         charged_minor=request.amount.minor + request.fee_minor, provider=request.provider,
         pledge=pledge, donor=donor, source=request.source, newsletter_opt_in=request.newsletter,
         idempotency_key=request.idempotency_key, request_fingerprint=request.fingerprint,
+        client_network=request.client_network,
     )
     db.session.add(donation)
     try:
@@ -188,6 +189,9 @@ def retry_deferred(provider: str, translate, limit: int = 20) -> int:
 
 def apply(event: LedgerEvent, provider: str, event_id: str | None = None) -> None:
     """Apply one provider-neutral event to the rows it is about (inside the caller's unit)."""
+    if event.action is Action.PLEDGE_AMOUNT_CHANGED:
+        _change_pledge_amount(event, provider, event_id)
+        return
     if event.action in PLEDGE_TRANSITIONS:
         _apply_to_pledge(event, provider, event_id)
         return
@@ -291,6 +295,21 @@ def _apply_to_pledge(event: LedgerEvent, provider: str, event_id: str | None) ->
     notices.pledge_changed(pledge, current, new)
     log.info("pledge transition", extra={"pledge": pledge.public_id, "from": current, "to": new,
                                          "action": event.action, "event": event_id})
+
+
+def _change_pledge_amount(event: LedgerEvent, provider: str, event_id: str | None) -> None:
+    """The provider now charges a new monthly amount (the donor changed it); no fee on top."""
+    pledge = _find_pledge(event, provider)
+    if pledge is None:
+        raise UnknownReference(f"no pledge for {event.action} ({_refs(event)})")
+    if event.amount is None or event.amount.currency != pledge.currency:
+        raise MalformedEvent("an amount change needs the new amount in the pledge's currency")
+    if pledge.status == PledgeStatus.CANCELLED or event.amount.minor == pledge.charged_minor:
+        return
+    log.info("pledge amount changed", extra={"pledge": pledge.public_id, "event": event_id,
+                                             "from": pledge.charged_minor,
+                                             "to": event.amount.minor})
+    pledge.amount_minor, pledge.fee_minor = event.amount.minor, 0
 
 
 def _record_installment(pledge: Pledge, event: LedgerEvent, event_id: str | None) -> None:

@@ -40,6 +40,7 @@ class Action(StrEnum):
     INSTALLMENT_PAID = "installment_paid"
     INSTALLMENT_FAILED = "installment_failed"
     PLEDGE_CANCELLED = "pledge_cancelled"
+    PLEDGE_AMOUNT_CHANGED = "pledge_amount_changed"  # carries the new monthly amount
 
 
 class IllegalTransition(Exception):

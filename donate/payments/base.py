@@ -84,7 +84,18 @@ class Provider(ABC):
         raise NotImplementedError
 
     def cancel_pledge(self, pledge: Pledge) -> None:
+        """Ask the provider to stop charging; the ledger follows the provider's event."""
         raise NotImplementedError(f"{self.name} cannot cancel pledges yet")
+
+    def change_pledge_amount(self, pledge: Pledge, amount: Money, return_url: str) -> str | None:
+        """Ask the provider to charge `amount` monthly from now on; the ledger follows its
+        event. Returns a page the donor must visit to approve the change, if the provider
+        wants one (PayPal does)."""
+        raise NotImplementedError(f"{self.name} cannot change pledges yet")
+
+    def payment_method_url(self, pledge: Pledge, return_url: str) -> str:
+        """A page at the provider where the donor updates the card a pledge is charged to."""
+        raise NotImplementedError(f"{self.name} cannot update payment methods here")
 
     def refund(self, donation: Donation, amount: Money | None = None) -> None:
         raise NotImplementedError(f"{self.name} cannot refund yet")

@@ -1,5 +1,7 @@
 """The reader's side: the widget, its embed script, POST /donations and the waiting pages."""
 
+from dataclasses import replace
+
 from flask import (
     Blueprint,
     abort,
@@ -13,9 +15,12 @@ from flask import (
 )
 from sqlalchemy import select
 
-from donate.extensions import csrf, db, limiter
+from donate.abuse import guard
+from donate.abuse.limits import limit_checkout
+from donate.abuse.networks import client_network
+from donate.extensions import csrf, db
 from donate.ledger import service as ledger
-from donate.ledger.models import Donation
+from donate.ledger.models import Donation, new_public_id
 from donate.payments.checkout import open_checkout
 from donate.payments.registry import enabled_providers
 from donate.security import embeddable
@@ -82,19 +87,26 @@ def demo():
 
 @bp.post("/donations")
 @csrf.exempt  # runs in a cross-site iframe where no cookie is sent; rate limits guard it
-@limiter.limit(lambda: current_app.config["DONATION_RATE_LIMIT"])
+@limit_checkout
 @embeddable
 def create_donation():
     """Take a donation request and send the reader to the provider's checkout."""
     fields = request.get_json(silent=True) if request.is_json else request.form
     if not isinstance(fields, dict) and request.is_json:
         return jsonify(errors={"body": "Send a JSON object with the donation's fields"}), 422
+    screening = guard.screen(fields, form_post=not wants_json())
+    if screening.decoy:
+        return _decoy(fields)
+    if screening.refusal:
+        return _refuse_all(screening.refusal, screening.status, fields)
     intake = read_donation(fields, widget_settings(), list(enabled_providers()),
                            request.headers.get("Idempotency-Key"))
-    if intake.errors:
-        return _refuse(intake.errors, fields)
+    errors = intake.errors or guard.strict_errors(intake.request, screening)
+    if errors:
+        return _refuse(errors, fields)
     try:
-        donation, _ = ledger.create_donation(intake.request)
+        donation, _ = ledger.create_donation(
+            replace(intake.request, client_network=client_network()))
     except ledger.IdempotencyConflict as conflict:
         return _refuse({"Idempotency-Key": str(conflict)}, fields)
     checkout = open_checkout(donation)
@@ -114,6 +126,22 @@ def _refuse(errors: dict, fields):
         return jsonify(errors=errors), 422
     values = fields if isinstance(fields, dict) else fields.to_dict()
     return render_widget(_variant_of(values), 400, errors=errors, values=values)
+
+
+def _refuse_all(message: str, status: int, fields):
+    """Refuse the request as a whole (not a field): blocked, or the form's token."""
+    if wants_json():
+        return jsonify(error=message), status
+    values = fields if isinstance(fields, dict) else fields.to_dict()
+    return render_widget(_variant_of(values), status, values=values, problem=message)
+
+
+def _decoy(fields):
+    """What a bot that filled the honeypot gets: a success that leads nowhere."""
+    landing = url_for("widget.widget", variant=_variant_of(fields), _external=True)
+    if wants_json():
+        return jsonify(id=new_public_id(), status="pending", redirect_url=landing), 201
+    return redirect(landing, 303)
 
 
 def _variant_of(fields) -> str:

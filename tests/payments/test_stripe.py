@@ -14,7 +14,7 @@ from donate.extensions import db
 from donate.ledger.models import Donation, Pledge, ProviderEvent
 from donate.money import Money
 from donate.payments.refunds import request_refund
-from tests.conftest import POSTGRES
+from tests.conftest import POSTGRES, widget_form
 from tests.fakes.stripe_server import FakeStripeServer
 
 SECRET = "whsec_test_secret"
@@ -275,8 +275,8 @@ def test_a_stripe_error_at_checkout_tells_the_reader_and_never_completes(
 def test_a_stripe_timeout_at_checkout_gives_up_after_one_try(stripe_flow, fake_stripe, client):
     fake_stripe.fail_next("/v1/checkout/sessions", status=None, delay=3)
     started_at = time.monotonic()
-    response = client.post("/donations", data={
-        "amount": "10", "currency": "EUR", "frequency": "once", "provider": "stripe"})
+    response = client.post("/donations", data=widget_form({
+        "amount": "10", "currency": "EUR", "frequency": "once", "provider": "stripe"}))
     assert response.status_code == 502
     assert b"not available right now" in response.data
     assert time.monotonic() - started_at < 2.5  # one timeout (1 s), no retries

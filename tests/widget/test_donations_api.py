@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from donate.extensions import db
 from donate.ledger.models import Donation, Donor, Pledge
+from tests.conftest import widget_form
 
 JSON = {"Accept": "application/json"}
 VALID = {"amount": "25", "currency": "USD", "frequency": "once", "provider": "sandbox"}
@@ -30,14 +31,14 @@ def test_a_json_request_answers_201_with_the_checkout(client):
 
 
 def test_a_form_post_answers_303_to_the_checkout(client):
-    response = client.post("/donations", data=VALID)
+    response = client.post("/donations", data=widget_form(VALID))
     assert response.status_code == 303
     assert "/sandbox/checkout/" in response.headers["Location"]
 
 
 def test_donating_needs_no_cookie_at_all(app, client):
     client.delete_cookie("session")
-    response = client.post("/donations", data=VALID)
+    response = client.post("/donations", data=widget_form(VALID))
     assert response.status_code == 303
     assert "Set-Cookie" not in response.headers
 
@@ -117,7 +118,7 @@ def test_bad_json_input_is_refused_with_422_naming_the_field(client, change, fie
                                                            for v in row[0].values())])
 def test_bad_form_input_is_refused_with_400_naming_the_field(client, change, field, message):
     form = {key: value for key, value in {**VALID, **change}.items() if value is not None}
-    response = client.post("/donations", data=form)
+    response = client.post("/donations", data=widget_form(form))
     assert response.status_code == 400
     assert message.encode() in response.data.replace(b"&#39;", b"'").replace(b"&amp;", b"&")
     assert rows() == (0, 0, 0)
@@ -152,7 +153,8 @@ def test_an_idempotency_key_makes_a_retry_return_the_first_answer(client):
 
 
 def test_a_double_clicked_form_with_one_key_makes_one_donation(client):
-    answers = {client.post("/donations", data=VALID, headers={"Idempotency-Key": "k"}
+    form = widget_form(VALID)
+    answers = {client.post("/donations", data=form, headers={"Idempotency-Key": "k"}
                            ).headers["Location"] for _ in range(3)}
     assert len(answers) == 1
     assert rows()[0] == 1

@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.conftest import make_app
+from tests.conftest import make_app, widget_form
 
 
 class Page(HTMLParser):
@@ -137,9 +137,9 @@ def test_ranges_presets_and_currencies_come_from_config(database_url):
 
 
 def test_a_refused_form_comes_back_with_the_readers_values_and_messages(client):
-    response = client.post("/donations", data={"amount": "0.10", "currency": "EUR",
-                                                "frequency": "monthly", "provider": "sandbox",
-                                                "email": "reader@example.org"})
+    response = client.post("/donations", data=widget_form({
+        "amount": "0.10", "currency": "EUR", "frequency": "monthly", "provider": "sandbox",
+        "email": "reader@example.org"}))
     assert response.status_code == 400
     page = Page(response.get_data(as_text=True))
     [amount] = page.all("input", name="amount")

@@ -22,6 +22,7 @@ from paypalserversdk.models.billing_cycle_override import BillingCycleOverride
 from paypalserversdk.models.cancel_subscription_request import CancelSubscriptionRequest
 from paypalserversdk.models.checkout_payment_intent import CheckoutPaymentIntent
 from paypalserversdk.models.create_subscription_request import CreateSubscriptionRequest
+from paypalserversdk.models.modify_subscription_request import ModifySubscriptionRequest
 from paypalserversdk.models.money import Money as PayPalMoney
 from paypalserversdk.models.order_request import OrderRequest
 from paypalserversdk.models.payment_source import PaymentSource
@@ -124,7 +125,8 @@ class PayPalProvider(Provider):
         often the page is reloaded) or read the subscription; stored like a webhook event."""
         try:
             if donation.pledge:
-                answer = self.sdk.subscriptions.get_subscription({"id": donation.checkout_ref})
+                answer = self.sdk.subscriptions.get_subscription({"id": donation.checkout_ref,
+                                                                  "fields": "plan"})
                 return InboundEvent(f"return-{donation.checkout_ref}", "RETURN.SUBSCRIPTION",
                                     json.dumps({"resource": json.loads(answer.text)}))
             answer = self.sdk.orders.capture_order({
@@ -194,11 +196,15 @@ class PayPalProvider(Provider):
                             payment_ref=_link_id(refund["links"], "up"))]
 
     def _subscription_returned(self, subscription: dict, when: datetime) -> list[LedgerEvent]:
+        refs = {"pledge_ref": subscription.get("custom_id"), "subscription_ref": subscription["id"]}
+        events = []
+        price = _current_price(subscription)
+        if price is not None:
+            events.append(LedgerEvent(Action.PLEDGE_AMOUNT_CHANGED, when, amount=price, **refs))
         action = SUBSCRIPTION_STATUS_ACTIONS.get(subscription["status"])
-        if action is None:
-            return []  # APPROVAL_PENDING or APPROVED: ACTIVATED follows by webhook
-        return [LedgerEvent(action, when, pledge_ref=subscription.get("custom_id"),
-                            subscription_ref=subscription["id"])]
+        if action is not None:  # APPROVAL_PENDING, APPROVED: ACTIVATED follows by webhook
+            events.append(LedgerEvent(action, when, **refs))
+        return events
 
     def _subscription_payment_failed(self, subscription: dict,
                                      when: datetime) -> list[LedgerEvent]:
@@ -242,6 +248,27 @@ class PayPalProvider(Provider):
         except PAYPAL_FAILURES as error:
             raise ProviderError("PayPal would not cancel the subscription right now.") from error
 
+    def change_pledge_amount(self, pledge: Pledge, amount: Money, return_url: str) -> str:
+        """PayPal asks the donor to approve a new price: the link they must follow."""
+        price = PayPalMoney(currency_code=amount.currency, value=amount.major_text())
+        body = ModifySubscriptionRequest(
+            plan=PlanOverride(billing_cycles=[BillingCycleOverride(
+                sequence=1, pricing_scheme=SubscriptionPricingScheme(fixed_price=price))]),
+            application_context=SubscriptionApplicationContext(
+                return_url=return_url, cancel_url=return_url, brand_name=self.org_name[:127],
+                shipping_preference="NO_SHIPPING"))
+        try:
+            answer = self.sdk.subscriptions.revise_subscription({"id": pledge.provider_ref,
+                                                                 "body": body}).body
+        except PAYPAL_FAILURES as error:
+            raise ProviderError("PayPal would not change the monthly donation now.") from error
+        return _link(answer.links, "approve")
+
+    def payment_method_url(self, pledge: Pledge, return_url: str) -> str:
+        # PayPal has no API for a subscriber's funding source: donors change it in their
+        # PayPal account's automatic payments.
+        return "https://www.paypal.com/myaccount/autopay/"
+
     def refund(self, donation: Donation, amount: Money | None = None) -> None:
         if donation.kind == "installment":
             raise ProviderError("Refund PayPal subscription payments in PayPal's dashboard; "
@@ -279,6 +306,13 @@ class PayPalProvider(Provider):
                 if event is not None:
                     yield event
             page += 1
+
+
+def _current_price(subscription: dict) -> Money | None:
+    """The price a subscription charges, where PayPal tells it (fields=plan, or the event)."""
+    cycles = (subscription.get("plan") or {}).get("billing_cycles") or []
+    fixed = ((cycles[0] if cycles else {}).get("pricing_scheme") or {}).get("fixed_price")
+    return _money(fixed["value"], fixed["currency_code"]) if fixed else None
 
 
 def _link(links, *relations: str) -> str:
@@ -320,6 +354,7 @@ PayPalProvider.translators = {
     "PAYMENT.CAPTURE.REFUNDED": PayPalProvider._capture_refunded,
     "PAYMENT.CAPTURE.REVERSED": PayPalProvider._capture_reversed,
     "BILLING.SUBSCRIPTION.ACTIVATED": PayPalProvider._subscription_returned,
+    "BILLING.SUBSCRIPTION.UPDATED": PayPalProvider._subscription_returned,
     "BILLING.SUBSCRIPTION.CANCELLED": PayPalProvider._subscription_returned,
     "BILLING.SUBSCRIPTION.EXPIRED": PayPalProvider._subscription_returned,
     "BILLING.SUBSCRIPTION.SUSPENDED": PayPalProvider._subscription_returned,

@@ -7,6 +7,7 @@ and PayPal's, so a fresh clone exercises the real path. Off unless DONATE_SANDBO
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -17,7 +18,14 @@ from donate.ledger.events import LedgerEvent, MalformedEvent
 from donate.ledger.models import Donation, Pledge, ProviderEvent
 from donate.ledger.states import Action
 from donate.money import Money
-from donate.payments.base import Checkout, CheckoutUrls, InboundEvent, Provider, WebhookRejected
+from donate.payments.base import (
+    Checkout,
+    CheckoutUrls,
+    InboundEvent,
+    Provider,
+    ProviderError,
+    WebhookRejected,
+)
 
 SIGNATURE_HEADER = "Sandbox-Signature"
 SIGNATURE_TOLERANCE_SECONDS = 300
@@ -35,7 +43,9 @@ class SandboxProvider(Provider):
 
     def start_checkout(self, donation: Donation, urls: CheckoutUrls) -> Checkout:
         url = url_for("sandbox.checkout", donation_id=donation.public_id, _external=True)
-        return Checkout(redirect_url=url, provider_ref=f"sbx_cs_{donation.public_id}")
+        subscription = f"sbx_sub_{donation.pledge.public_id}" if donation.pledge else None
+        return Checkout(redirect_url=url, provider_ref=f"sbx_cs_{donation.public_id}",
+                        subscription_ref=subscription)
 
     def outcome_event(self, donation: Donation, outcome: str) -> dict:
         """The event the sandbox 'sends' when the reader picks an outcome on its page."""
@@ -53,6 +63,26 @@ class SandboxProvider(Provider):
         return self._event(f"sbx_evt_invoice_{pledge.public_id}_{month}", "invoice.paid", {
             "pledge": pledge.public_id, "payment": f"sbx_inv_{pledge.public_id}_{month}",
             "amount": pledge.charged_minor, "currency": pledge.currency})
+
+    def cancel_pledge(self, pledge: Pledge) -> None:
+        self._deliver(self._event(f"sbx_evt_cancel_{pledge.public_id}", "subscription.cancelled",
+                                  {"pledge": pledge.public_id, "amount": pledge.charged_minor,
+                                   "currency": pledge.currency}))
+
+    def change_pledge_amount(self, pledge: Pledge, amount: Money, return_url: str) -> None:
+        self._deliver(self._event(
+            f"sbx_evt_amount_{pledge.public_id}_{secrets.token_hex(4)}", "subscription.updated",
+            {"pledge": pledge.public_id, "amount": amount.minor, "currency": amount.currency}))
+
+    def payment_method_url(self, pledge: Pledge, return_url: str) -> str:
+        raise ProviderError("The sandbox has no card to update: it takes no real money.")
+
+    def _deliver(self, event: dict) -> None:
+        """The sandbox's billing tells us at once, through the same inbox as any webhook."""
+        from donate.payments import inbox
+
+        body = json.dumps(event).encode()
+        inbox.receive(self, self.sign(body), body)
 
     def _event(self, event_id: str, type_: str, data: dict) -> dict:
         return {"id": event_id, "type": type_, "created": int(time.time()), "data": data}
@@ -105,6 +135,10 @@ class SandboxProvider(Provider):
             case "invoice.paid", _:
                 return [LedgerEvent(Action.INSTALLMENT_PAID, payment_ref=data["payment"],
                                     amount=amount, **common)]
+            case "subscription.cancelled", _:
+                return [LedgerEvent(Action.PLEDGE_CANCELLED, **common)]
+            case "subscription.updated", _:
+                return [LedgerEvent(Action.PLEDGE_AMOUNT_CHANGED, amount=amount, **common)]
             case "checkout.declined", _:
                 return [LedgerEvent(Action.PAYMENT_FAILED, reason="declined in the sandbox",
                                     **common)] + self._end_pledge(common, monthly)

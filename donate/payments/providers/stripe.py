@@ -7,6 +7,7 @@ where the current API version keeps an invoice's subscription, which events mean
 import json
 import logging
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import stripe
@@ -145,11 +146,14 @@ class StripeProvider(Provider):
                             subscription_ref=subscription, pledge_ref=metadata.get("pledge"))]
 
     def _subscription_changed(self, subscription: dict, when: datetime) -> list[LedgerEvent]:
+        refs = {"occurred_at": when, "subscription_ref": subscription["id"],
+                "pledge_ref": (subscription.get("metadata") or {}).get("pledge")}
+        [item] = subscription["items"]["data"]
+        events = [LedgerEvent(Action.PLEDGE_AMOUNT_CHANGED, amount=_money(
+            item["price"]["unit_amount"] * item.get("quantity", 1), item["price"]["currency"]),
+            **refs)]
         action = SUBSCRIPTION_STATUS_ACTIONS.get(subscription["status"])
-        if action is None:
-            return []
-        return [LedgerEvent(action, occurred_at=when, subscription_ref=subscription["id"],
-                            pledge_ref=(subscription.get("metadata") or {}).get("pledge"))]
+        return events + ([LedgerEvent(action, **refs)] if action else [])
 
     # -- charges: refunds and disputes ------------------------------------------------------
 
@@ -189,7 +193,25 @@ class StripeProvider(Provider):
     # -- provider operations ----------------------------------------------------------------
 
     def cancel_pledge(self, pledge: Pledge) -> None:
-        self.client.v1.subscriptions.cancel(pledge.provider_ref)
+        with _refused_as("Stripe would not cancel the monthly donation right now."):
+            self.client.v1.subscriptions.cancel(pledge.provider_ref)
+
+    def change_pledge_amount(self, pledge: Pledge, amount: Money, return_url: str) -> None:
+        with _refused_as("Stripe would not change the monthly donation right now."):
+            subscription = self.client.v1.subscriptions.retrieve(pledge.provider_ref)
+            item = subscription["items"].data[0]
+            self.client.v1.subscriptions.update(pledge.provider_ref, params={
+                "items": [{"id": item.id, "price_data": {
+                    "currency": amount.currency.lower(), "unit_amount": amount.minor,
+                    "product": item.price.product, "recurring": {"interval": "month"}}}],
+                "proration_behavior": "none"})  # from the next month, no part-month charges
+
+    def payment_method_url(self, pledge: Pledge, return_url: str) -> str:
+        with _refused_as("Stripe's card page is not available right now."):
+            subscription = self.client.v1.subscriptions.retrieve(pledge.provider_ref)
+            portal = self.client.v1.billing_portal.sessions.create(params={
+                "customer": subscription.customer, "return_url": return_url})
+        return portal.url
 
     def refund(self, donation: Donation, amount: Money | None = None) -> None:
         params: dict = {"payment_intent": self._payment_intent_of(donation),
@@ -231,6 +253,14 @@ def _as_event(type_: str, obj) -> InboundEvent:
     payload = {"id": f"reconcile_{obj.id}", "object": "event", "type": type_,
                "created": obj.created, "data": {"object": obj.to_dict()}}
     return InboundEvent(payload["id"], type_, json.dumps(payload, default=str))  # Decimals
+
+
+@contextmanager
+def _refused_as(message: str):
+    try:
+        yield
+    except stripe.StripeError as error:
+        raise ProviderError(message) from error
 
 
 def _session_refs(session: dict, when: datetime) -> dict:

@@ -1,0 +1,52 @@
+"""A signed time stamp in the widget form (`form_token`): nobody fills it in under a second.
+
+The widget renders a token signed with SECRET_KEY holding the time in milliseconds. A plain
+form post (the widget without JavaScript, answered with HTML) must bring a genuine token at
+least MIN_FORM_SECONDS and at most FORM_TOKEN_MAX_AGE old; otherwise it is refused with a
+message and the form comes back with a fresh token. JSON clients (the widget's script, API
+clients) are held to the rate limits instead (see README, "What Stripe Radar and PayPal
+already do, and what we add").
+"""
+
+import time
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+
+FIELD = "form_token"
+SALT = "donate.widget-form-token"
+#: A token stamped further in the future than this comes from a forger (or a broken clock).
+CLOCK_SKEW_SECONDS = 60
+EXPIRED = ("This form has expired or could not be checked. Please look over your donation and "
+           "send it again.")
+TOO_FAST = ("That was quicker than we expected from a person. Please look over your donation "
+            "and send it again.")
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def issue_form_token(issued_at: float | None = None) -> str:
+    """A token for a form rendered now (or at `issued_at`, seconds since the epoch)."""
+    moment = time.time() if issued_at is None else issued_at
+    return _serializer().dumps(round(moment * 1000))
+
+
+def form_token_problem(token: object) -> str | None:
+    """Why a submitted token is not acceptable, as a message for the reader; None if it is."""
+    if not isinstance(token, str) or not token or len(token) > 200:
+        return EXPIRED
+    try:
+        issued_ms = _serializer().loads(token)
+    except BadSignature:
+        return EXPIRED
+    if type(issued_ms) is not int:
+        return EXPIRED
+    age = time.time() - issued_ms / 1000
+    config = current_app.config
+    if age > config["FORM_TOKEN_MAX_AGE"] or age < -CLOCK_SKEW_SECONDS:
+        return EXPIRED
+    if age < config["MIN_FORM_SECONDS"]:
+        return TOO_FAST
+    return None

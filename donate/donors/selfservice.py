@@ -1,0 +1,84 @@
+"""What a signed-in donor can do to a monthly pledge: stop it, change it, update the card.
+
+Each asks the pledge's provider; the ledger changes when the provider's event arrives, so the
+page says "requested", not "done", unless the provider answered at once (the sandbox does).
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from donate.extensions import db
+from donate.ledger.models import Donor, Pledge
+from donate.ledger.states import PledgeStatus
+from donate.money import AmountError, parse_amount
+from donate.payments.base import ProviderError
+from donate.payments.registry import provider_named
+from donate.widget.settings import widget_settings
+
+LIVE = {PledgeStatus.ACTIVE, PledgeStatus.PAST_DUE}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What to tell the donor, and where to send them (a provider page), if anywhere."""
+
+    ok: bool
+    message: str
+    redirect_url: str | None = None
+
+
+def own_pledge(donor: Donor, public_id: str) -> Pledge | None:
+    return db.session.scalar(select(Pledge).where(Pledge.public_id == public_id,
+                                                  Pledge.donor_id == donor.id))
+
+
+def cancel(pledge: Pledge) -> Outcome:
+    provider = _live_provider(pledge)
+    if isinstance(provider, Outcome):
+        return provider
+    try:
+        provider.cancel_pledge(pledge)
+    except ProviderError as refused:
+        return Outcome(False, str(refused))
+    return Outcome(True, f"We asked {provider.label} to stop your monthly donation. You will "
+                         "get an email when it has ended.")
+
+
+def change_amount(pledge: Pledge, typed: str, return_url: str) -> Outcome:
+    provider = _live_provider(pledge)
+    if isinstance(provider, Outcome):
+        return provider
+    settings = widget_settings()
+    try:
+        amount = parse_amount(typed, pledge.currency, settings.minimum[pledge.currency],
+                              settings.maximum[pledge.currency])
+    except AmountError as bad:
+        return Outcome(False, str(bad))
+    try:
+        approval = provider.change_pledge_amount(pledge, amount, return_url)
+    except ProviderError as refused:
+        return Outcome(False, str(refused))
+    if approval:
+        return Outcome(True, f"Approve {amount.format()} a month at {provider.label}.", approval)
+    return Outcome(True, f"Your monthly donation will be {amount.format()} from the next "
+                         "payment on.")
+
+
+def card_page(pledge: Pledge, return_url: str) -> Outcome:
+    provider = _live_provider(pledge)
+    if isinstance(provider, Outcome):
+        return provider
+    try:
+        return Outcome(True, "", provider.payment_method_url(pledge, return_url))
+    except ProviderError as refused:
+        return Outcome(False, str(refused))
+
+
+def _live_provider(pledge: Pledge):
+    if pledge.status not in LIVE or not pledge.provider_ref:
+        return Outcome(False, f"This monthly donation is {pledge.status.replace('_', ' ')}.")
+    provider = provider_named(pledge.provider)
+    if provider is None:
+        return Outcome(False, "Please contact us to change this monthly donation.")
+    return provider
