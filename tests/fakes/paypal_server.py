@@ -40,10 +40,10 @@ from urllib.parse import parse_qsl
 
 from paypalserversdk.http.auth.o_auth_2 import ClientCredentialsAuthCredentials
 from paypalserversdk.paypal_serversdk_client import PaypalServersdkClient
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from donate.payments.providers.paypal_api import BaseUrlConfiguration
+from tests.fakes.local_server import LocalServer
 
 from .paypal_billing import BillingApi
 from .paypal_catalog import CatalogApi
@@ -110,12 +110,7 @@ class _Failure:
     issue: str | None
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-
-class FakePayPalServer(CheckoutApi, CatalogApi, BillingApi, EventsApi, ReportingApi):
+class FakePayPalServer(LocalServer, CheckoutApi, CatalogApi, BillingApi, EventsApi, ReportingApi):
     """PayPal's REST API on http://127.0.0.1:<free port> (`.url`), state in memory.
 
     Inspect: `.requests` (RecordedRequest list), `.last(method, path_prefix)`, `.orders`,
@@ -161,39 +156,11 @@ class FakePayPalServer(CheckoutApi, CatalogApi, BillingApi, EventsApi, Reporting
         self._idempotent: dict[tuple[str, str], tuple[int, Any]] = {}
         self._failures: list[_Failure] = []
         self._offset = timedelta(0)
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
         self._routes = []
         for line in _ROUTES.strip().splitlines():
             method, path, handler, flag = line.split()
             pattern = re.compile(path.replace("{id}", "([^/]+)") + "$")
             self._routes.append((method, pattern, getattr(self, handler), flag == "idem"))
-
-    # --- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> FakePayPalServer:
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True,
-                                   request_handler=_QuietHandler)
-        self.url = f"http://127.0.0.1:{self._server.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FakePayPalServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.stop()
 
     def sdk_client(self, client_id: str | None = None, client_secret: str | None = None,
                    **config: Any) -> PaypalServersdkClient:

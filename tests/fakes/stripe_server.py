@@ -22,7 +22,6 @@ import hmac
 import html
 import json
 import re
-import threading
 import time
 import traceback
 from dataclasses import dataclass
@@ -30,8 +29,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import stripe
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
+
+from tests.fakes.local_server import LocalServer
 
 from .stripe_api import StripeApi
 from .stripe_objects import new_id
@@ -124,12 +124,7 @@ _INJECTED = {  # status -> (type, code, message)
 }
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args: Any, **kwargs: Any) -> None:  # no access log in test output
-        pass
-
-
-class FakeStripeServer(StripeApi, StripeSimulation):
+class FakeStripeServer(LocalServer, StripeApi, StripeSimulation):
     """Stripe's v1 API for the endpoints in _ROUTES, on http://127.0.0.1:<free port>.
 
     Inspect: `.requests` (RecordedRequest list), `.last(method, path_prefix)`, `.events`,
@@ -145,37 +140,12 @@ class FakeStripeServer(StripeApi, StripeSimulation):
         self.crashes: list[str] = []  # tracebacks of bugs in the fake itself
         self._failures: list[_Failure] = []
         self._idempotent: dict[str, _Stored] = {}
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
         self._routes = self._route_table()
 
-    # --- lifecycle ----------------------------------------------------------------------
-
     def start(self) -> FakeStripeServer:
-        self._server = make_server(
-            "127.0.0.1", 0, self._wsgi, threaded=True, request_handler=_QuietHandler
-        )
-        self.url = self.base_url = f"http://127.0.0.1:{self._server.port}"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        super().start()
+        self.base_url = self.url  # what the object builders put into urls
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FakeStripeServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.stop()
 
     def client(self, api_key: str = "sk_test_fake", **options: Any) -> stripe.StripeClient:
         """A real SDK client pointed at this fake (no retries unless asked for)."""

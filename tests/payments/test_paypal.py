@@ -20,8 +20,7 @@ from donate.payments.registry import provider_named
 from tests.conftest import POSTGRES
 from tests.fakes.paypal_openapi import SPEC_DIR, SPEC_DIR_SHOWN, spec_problems
 from tests.fakes.paypal_server import FakePayPalServer
-
-JSON = {"Accept": "application/json"}
+from tests.payments.flow import JSON, ProviderFlow
 
 
 @pytest.fixture
@@ -39,22 +38,10 @@ def app_overrides(fake_paypal):
             "PROVIDER_TIMEOUT_SECONDS": 1}
 
 
-class PayPalFlow:
+class PayPalFlow(ProviderFlow):
     """Test helper: a reader giving through PayPal, and PayPal telling us about it."""
 
-    def __init__(self, client, fake: FakePayPalServer) -> None:
-        self.client, self.fake = client, fake
-
-    def start(self, amount="10", currency="EUR", frequency="once", **fields) -> dict:
-        response = self.client.post("/donations", headers=JSON, data={
-            "amount": amount, "currency": currency, "frequency": frequency,
-            "provider": "paypal", **fields})
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()
-
-    def donation(self, public_id: str) -> Donation:
-        db.session.rollback()  # a fresh snapshot: other connections wrote
-        return db.session.scalar(select(Donation).where(Donation.public_id == public_id))
+    provider = "paypal"
 
     def approve_and_return(self, started: dict, **approve):
         """The reader approves at PayPal and is sent back to our return page."""

@@ -16,9 +16,9 @@ from donate.money import Money
 from donate.payments.refunds import request_refund
 from tests.conftest import POSTGRES, widget_form
 from tests.fakes.stripe_server import FakeStripeServer
+from tests.payments.flow import JSON, ProviderFlow
 
 SECRET = "whsec_test_secret"
-JSON = {"Accept": "application/json"}
 
 
 @pytest.fixture
@@ -34,18 +34,10 @@ def app_overrides(fake_stripe):
             "STRIPE_API_BASE": fake_stripe.url, "PROVIDER_TIMEOUT_SECONDS": 1}
 
 
-class StripeFlow:
+class StripeFlow(ProviderFlow):
     """Test helper: a reader donating by card, and Stripe telling us about it."""
 
-    def __init__(self, client, fake: FakeStripeServer) -> None:
-        self.client, self.fake = client, fake
-
-    def start(self, amount="10", currency="EUR", frequency="once", **fields) -> dict:
-        response = self.client.post("/donations", headers=JSON, data={
-            "amount": amount, "currency": currency, "frequency": frequency,
-            "provider": "stripe", **fields})
-        assert response.status_code == 201, response.get_json()
-        return response.get_json()
+    provider = "stripe"
 
     def session_of(self, started: dict) -> str:
         return self.donation(started["id"]).checkout_ref
@@ -57,10 +49,6 @@ class StripeFlow:
     def deliver_all(self, events: list[dict]) -> None:
         for event in events:
             assert self.deliver(event).status_code == 200
-
-    def donation(self, public_id: str) -> Donation:
-        db.session.rollback()  # a fresh snapshot: other connections wrote
-        return db.session.scalar(select(Donation).where(Donation.public_id == public_id))
 
     def pay(self, started: dict, **kwargs) -> dict:
         event = self.fake.complete_session(self.session_of(started), **kwargs)

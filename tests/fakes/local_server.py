@@ -1,0 +1,45 @@
+"""A WSGI app served on 127.0.0.1:<free port> from a daemon thread, for the fake providers."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:  # no access log in test output
+        pass
+
+
+class LocalServer:
+    """Subclasses provide `_wsgi(environ, start_response)`; `.url` is set once started."""
+
+    url = ""
+    _server: Any = None
+    _thread: threading.Thread | None = None
+
+    def start(self):
+        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True,
+                                   request_handler=QuietHandler)
+        self.url = f"http://127.0.0.1:{self._server.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever,
+                                        kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.stop()
