@@ -14,6 +14,7 @@ bench/results/. Exits 1 when over budget.
 
 import argparse
 import json
+import logging
 import statistics
 import sys
 import tempfile
@@ -70,6 +71,7 @@ def summary(loads: list[WidgetLoad], warm: WidgetLoad, service: str) -> dict:
                            "min": round(min(times), 1), "max": round(max(times), 1)},
         "origins": sorted(first.origins),
         "warm": {"requests": warm.requests, "bytes": warm.bytes,
+                 "from_cache": sum(item.cached for item in warm.fetched),
                  "interactive_ms": round(warm.interactive_ms, 1)},
         "within_budget": all(load.requests <= MAX_REQUESTS and load.bytes <= MAX_BYTES
                              and load.origins == {service} for load in loads),
@@ -88,7 +90,8 @@ def report(variant: str, result: dict, runs: int, service: str, host: str) -> No
           f"({spread['min']}-{spread['max']} ms)")
     print(f"  origins contacted: {', '.join(result['origins'])} (and the article's own {host})")
     warm = result["warm"]
-    print(f"  again with a warm cache: {warm['requests']} requests, {warm['bytes']:,} B, "
+    print(f"  again with a warm cache: {warm['requests']} over the network "
+          f"({warm['from_cache']} answered from the cache), {warm['bytes']:,} B, "
           f"{warm['interactive_ms']} ms")
     print(f"  within budget: {'yes' if result['within_budget'] else 'NO'}")
 
@@ -98,6 +101,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--variants", default="slider,quick")
     options = parser.parse_args()
+    logging.disable(logging.INFO)  # the migrations' and the servers' chatter
     if reason := chromium_missing():
         print(reason, file=sys.stderr)
         return 2

@@ -88,6 +88,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from donate import health
+    from donate.api import openapi
     from donate.donors import account  # noqa: F401  (the signed-in pages, on donors.bp)
     from donate.donors import routes as donors
     from donate.newsletter import routes as newsletter
@@ -97,7 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from donate.widget import routes as widget
 
     for blueprint in (health.bp, widget.bp, webhooks.bp, sandbox_page.bp, paypal_return.bp,
-                      donors.bp, newsletter.bp, staff):
+                      donors.bp, newsletter.bp, staff, openapi.bp):
         app.register_blueprint(blueprint)
     if app.config["DONATE_ENV"] != "production":
         app.register_blueprint(mailbox.bp)

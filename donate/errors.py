@@ -17,9 +17,14 @@ MESSAGES = {
 }
 
 
+#: Endpoints that answer only JSON: their errors are JSON whatever the client accepts.
+JSON_ENDPOINTS = {"widget.status", "health.healthz", "api.openapi"}
+
+
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return request.is_json or best == "application/json" or request.path.startswith("/webhooks")
+    return (request.is_json or best == "application/json" or request.endpoint in JSON_ENDPOINTS
+            or request.path.startswith("/webhooks"))
 
 
 def handle_http_error(error: HTTPException):

@@ -48,9 +48,19 @@ def content_security_policy() -> str:
     ])
 
 
+def forget_previous_request() -> None:
+    """`g` lives as long as the app context, which can span requests (tests, scripts): one
+    request's framing mark or nonce must not carry over to the next."""
+    g.pop("embeddable", None)
+    g.pop("csp_nonce", None)
+
+
 def set_security_headers(response):
-    # A view that knows better (the dev mailbox's raw HTML) sets its own policy.
+    # A view that knows better (the dev mailbox's raw HTML) sets its own policy; framing
+    # stays refused there too.
     response.headers.setdefault("Content-Security-Policy", content_security_policy())
+    if "frame-ancestors" not in response.headers["Content-Security-Policy"]:
+        response.headers["Content-Security-Policy"] += "; frame-ancestors 'none'"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     if not g.get("embeddable"):
@@ -61,5 +71,6 @@ def set_security_headers(response):
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(forget_previous_request)
     app.after_request(set_security_headers)
     app.jinja_env.globals["csp_nonce"] = csp_nonce

@@ -54,7 +54,7 @@ def cache_fingerprinted(response: Response) -> Response:
         response.cache_control.public = True
         response.cache_control.max_age = ONE_YEAR
         response.cache_control.immutable = True
-        response.expires = None
+        response.headers.pop("Expires", None)  # max-age rules; an old Expires only confuses
     return response
 
 

@@ -18,9 +18,14 @@ from donate import create_app
 from donate.abuse.form_token import issue_form_token
 from donate.extensions import db
 from donate.payments.registry import provider_named
+from tests.browser.harness import CHROMIUM, chromium_missing
 from tests.fakes.smtp import SmtpSink
 
 POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
+
+
+def pytest_report_header(config) -> str:
+    return chromium_missing() or f"browser tests: Chromium at {CHROMIUM}"
 
 
 @pytest.fixture(scope="session")

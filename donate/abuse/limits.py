@@ -27,7 +27,8 @@ def strict_network_key() -> str:
 
 
 def submitted_email() -> str | None:
-    """The email address the request gives (normalised when it reads as one), or None."""
+    """The email address the request gives, normalised; None if it gives none or a bad one
+    (which the request's own checks refuse before anything is written)."""
     fields = request.get_json(silent=True) if request.is_json else request.form
     value = fields.get("email") if isinstance(fields, dict) else None  # forms are dicts too
     if not isinstance(value, str) or not value.strip():
@@ -35,7 +36,7 @@ def submitted_email() -> str | None:
     try:
         return read_email(value.strip())
     except ValueError:
-        return value.strip().lower()[:254]
+        return None
 
 
 def email_key() -> str:
@@ -65,4 +66,5 @@ def retry_after_seconds() -> int:
     breached = limiter.current_limit
     if breached is None:
         return 60
-    return max(1, math.ceil(breached.reset_at - time.time()))
+    window = breached.limit.get_expiry()
+    return min(max(1, math.ceil(breached.reset_at - time.time())), window)

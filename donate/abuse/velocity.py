@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app, g, render_template
+from flask import current_app, render_template, request
 from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -29,6 +29,7 @@ from donate.ledger.states import DonationStatus
 from donate.outbox.enqueue import enqueue
 
 log = logging.getLogger("donate.abuse")
+PRESSURE_KEY = "donate.abuse.pressure"
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,11 @@ def failures_since(network: str, window: timedelta) -> tuple[int, int]:
 
 
 def current_pressure() -> Pressure:
-    """This request's pressure, counted once per request; none when the database is down
-    (the request will fail on its own; the rate limiter must not mistake this for its store)."""
-    if "abuse_pressure" not in g:
+    """This request's pressure, counted once per request (kept in the WSGI environ: `g`
+    outlives a request where an app context was pushed around it). None is counted while
+    the database is down: the request fails on its own, and the rate limiter must not take
+    the error for its store failing."""
+    if PRESSURE_KEY not in request.environ:
         config = current_app.config
         network = client_network()
         try:
@@ -76,9 +79,10 @@ def current_pressure() -> Pressure:
         except SQLAlchemyError:
             db.session.rollback()
             counts = (0, 0)
-        g.abuse_pressure = Pressure(network, *counts, config["VELOCITY_NETWORK_FAILURES"],
-                                    config["VELOCITY_GLOBAL_FAILURES"])
-    return g.abuse_pressure
+        request.environ[PRESSURE_KEY] = Pressure(
+            network, *counts, config["VELOCITY_NETWORK_FAILURES"],
+            config["VELOCITY_GLOBAL_FAILURES"])
+    return request.environ[PRESSURE_KEY]
 
 
 def strict_here() -> bool:

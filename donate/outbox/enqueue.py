@@ -2,8 +2,7 @@
 
 import logging
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from donate.extensions import db
 from donate.outbox.models import OutboxMessage
@@ -16,15 +15,17 @@ def enqueue(*, kind: str, dedupe_key: str, to: str, subject: str, text: str,
     """Add a message to the current transaction; None if one with this key exists already.
 
     The caller commits: the message exists exactly when the change that caused it does.
+    One statement (INSERT ... ON CONFLICT DO NOTHING): an existing or concurrent twin wins
+    without disturbing the caller's transaction, and it is cheap inside the ledger's locks.
     """
-    if db.session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)):
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    message_id = db.session.scalar(
+        dialect.insert(OutboxMessage)
+        .values(kind=kind, dedupe_key=dedupe_key, to_address=to, subject=subject,
+                body_text=text, body_html=html, headers=headers or {})
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        .returning(OutboxMessage.id))
+    if message_id is None:
         return None
-    message = OutboxMessage(kind=kind, dedupe_key=dedupe_key, to_address=to, subject=subject,
-                            body_text=text, body_html=html, headers=headers or {})
-    try:
-        with db.session.begin_nested():  # a concurrent twin may win; keep the caller's work
-            db.session.add(message)
-    except IntegrityError:
-        return None
-    log.info("email enqueued", extra={"kind": kind, "outbox_id": message.id})
-    return message
+    log.info("email enqueued", extra={"kind": kind, "outbox_id": message_id})
+    return db.session.get(OutboxMessage, message_id)

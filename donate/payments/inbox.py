@@ -17,7 +17,7 @@ def take_in(provider: Provider, inbound: InboundEvent) -> tuple[ProviderEvent, b
     """Store a verified event and apply it if not yet done; say whether it was new to us."""
     row, new = ledger.record_provider_event(provider.name, inbound.event_id, inbound.type,
                                             inbound.payload)
-    if row.processed_at is None:
+    if new or row.processed_at is None:  # a new row is unprocessed: no need to reload it
         row = ledger.apply_provider_event(row.id, provider.translate)
         if row.error is None:  # something new happened: earlier events may apply now
             ledger.retry_deferred(provider.name, provider.translate)

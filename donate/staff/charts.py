@@ -28,7 +28,7 @@ class Chart:
     description: str
     bars: list[Bar]
     ticks: list[tuple[float, str]]  #: (y, amount) lines across the chart
-    labels: list[tuple[float, str]]  #: (x, date) under the bars: first, middle, last
+    labels: list[tuple[float, str, str]]  #: (x, date, anchor) of the first, middle, last bar
     points: list[Point]  #: the data again, for the table beside the picture
     width: int = WIDTH
     height: int = HEIGHT
@@ -60,9 +60,10 @@ def bar_chart(title: str, points: list[Point], unit: str) -> Chart:
                 round(slot * 0.8, 1), round(HEIGHT - BOTTOM - y_of(point.value.minor), 1), point)
             for n, point in enumerate(points)]
     ticks = [(y_of(minor), Money(minor, currency).format()) for minor in (0, top // 2, top)]
-    middle = len(points) // 2
-    labels = [(round(LEFT + slot * (n + 0.5), 1), points[n].label)
-              for n in sorted({0, middle, len(points) - 1})]
+    last = len(points) - 1
+    anchors = {0: "start", len(points) // 2: "middle", last: "end" if last else "start"}
+    labels = [(round(LEFT + slot * (n + 0.5), 1), points[n].label, anchor)
+              for n, anchor in sorted(anchors.items())]
     return Chart(title, _describe(points, unit), bars, ticks, labels, points)
 
 

@@ -10,6 +10,7 @@ from donate.staff.charts import bar_chart
 from donate.staff.forms import DashboardRangeForm
 from donate.staff.reports import Window
 from donate.staff.rollup import Rollup
+from donate.staff.sql import prepare_for_reports
 
 #: Longer ranges chart one bar per month instead of per day.
 MOST_DAILY_BARS = 92
@@ -46,12 +47,13 @@ def dashboard():
     form = DashboardRangeForm(request.args)
     today = utcnow().date()
     chosen = chosen_window(form, today)
+    prepare_for_reports()
     windows = [*reports.standard_windows(today), chosen]
     recurring_window = last_thirteen_months(today)
     rollup = Rollup.of(reports.span_of([*windows, recurring_window]))
     return render_template(
         "staff/dashboard.html", form=form, chosen=chosen, totals=rollup.totals(windows),
-        setbacks=reports.setbacks(chosen), pledges=pledge_reports.pledge_figures(chosen),
+        setbacks=rollup.setbacks(chosen), pledges=pledge_reports.pledge_figures(chosen),
         money_charts=money_charts(rollup, chosen),
         recurring_charts=[bar_chart(f"Recurring revenue per month, {currency}", points, "month")
                           for currency, points in

@@ -6,12 +6,15 @@ a settled donation has completed_at; a pledge's first installment is the checkou
 
 import random
 import secrets
-from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import accumulate
+from typing import TYPE_CHECKING
 
 from donate.money import FeeRule, gross_up
+
+if TYPE_CHECKING:
+    from donate.staff.seed import DonorPool
 
 DAYS = 395  # about 13 months
 FIRST = ("anna", "ben", "carla", "david", "elif", "farid", "grace", "hiro", "ines", "jonas",
@@ -100,23 +103,22 @@ class DemoRows:
         return {"public_id": secrets.token_urlsafe(16), "status": status,
                 "kind": "installment" if monthly else "one_time",
                 "refunded_minor": refunded, "provider": provider, "donor_id": donor_id,
-                "source": source, "newsletter_opt_in": False,
+                "source": source, "newsletter_opt_in": False, "pledge_id": None,
                 "dispute_outcome": {"disputed": "open", "dispute_won": "won",
                                     "dispute_lost": "lost"}.get(outcome),
                 "created_at": created_at, "updated_at": created_at,
                 "completed_at": created_at + timedelta(seconds=self.rng.randint(20, 600))
                 if settled else None, **money}
 
-    def one_time_gift(self, donors: "DonorPool") -> dict:
+    def one_time_gift(self, donors: "DonorPool", moment: datetime) -> dict:
         provider, currency = PROVIDERS.pick(self.rng), CURRENCIES.pick(self.rng)
-        donor_id, given_at = donors.known_at(self.moment(), self.rng)
-        return self.donation(donor_id, given_at,
-                             ONE_TIME_STATUSES.pick(self.rng),
+        donor_id, given_at = donors.known_at(moment, self.rng)
+        return self.donation(donor_id, given_at, ONE_TIME_STATUSES.pick(self.rng),
                              self.money(ONE_TIME_AMOUNTS, provider, currency), provider,
                              self.source())
 
-    def pledge(self, donors: "DonorPool") -> tuple[dict, list[dict]]:
-        """A monthly pledge and its installments, one every 30 days from its start to its end."""
+    def pledge(self, donors: "DonorPool") -> "PledgePlan":
+        """A monthly pledge, and when and how each month's charge went (every 30 days)."""
         provider, currency = PROVIDERS.pick(self.rng), CURRENCIES.pick(self.rng)
         money, source = self.money(MONTHLY_AMOUNTS, provider, currency), self.source()
         donor_id, created = donors.known_at(self.moment(), self.rng)
@@ -131,29 +133,23 @@ class DemoRows:
             paid, outcomes = paid[:1], [self.rng.choice(("pending", "cancelled"))]
         elif fate == "past_due":
             outcomes[-1] = "failed"
-        installments = [self.donation(donor_id, moment, outcome, money, provider, source, True)
-                        for moment, outcome in zip(paid, outcomes, strict=True)]
-        pledge = {"public_id": secrets.token_urlsafe(16), "status": fate, "provider": provider,
-                  "currency": currency, "amount_minor": money["amount_minor"],
-                  "fee_minor": money["fee_minor"], "donor_id": donor_id, "source": source,
-                  "created_at": created,
-                  "activated_at": None if fate == "pending" else installments[0]["completed_at"],
-                  "cancelled_at": ended if fate == "cancelled" else None}
-        return pledge, installments
+        row = {"public_id": secrets.token_urlsafe(16), "status": fate, "provider": provider,
+               "currency": currency, "amount_minor": money["amount_minor"],
+               "fee_minor": money["fee_minor"], "donor_id": donor_id, "source": source,
+               "created_at": created,  # activated when the first charge's event came
+               "activated_at": None if fate == "pending" else created + timedelta(minutes=10),
+               "cancelled_at": ended if fate == "cancelled" else None}
+        return PledgePlan(row, money, list(zip(paid, outcomes, strict=True)))
+
+    def installment(self, plan: "PledgePlan", pledge_id: int, moment: datetime,
+                    outcome: str) -> dict:
+        row = plan.row
+        return {**self.donation(row["donor_id"], moment, outcome, plan.money, row["provider"],
+                                row["source"], monthly=True), "pledge_id": pledge_id}
 
 
-class DonorPool:
-    """The inserted donors by when they first appeared, to pick one who existed at a time."""
-
-    def __init__(self, donors: list[tuple[int, datetime]]) -> None:
-        ordered = sorted(donors, key=lambda donor: donor[1])
-        self.ids = [donor_id for donor_id, _ in ordered]
-        self.since = [created_at for _, created_at in ordered]
-
-    def known_at(self, moment: datetime, rng: random.Random) -> tuple[int, datetime]:
-        """A donor who had appeared by `moment` (early donors give more often, as loyal ones
-        do); the first donor, and their first day, when `moment` is earlier than everyone."""
-        known = bisect_right(self.since, moment)
-        if known == 0:
-            return self.ids[0], self.since[0]
-        return self.ids[rng.randrange(known)], moment
+@dataclass
+class PledgePlan:
+    row: dict  #: the pledge row to insert
+    money: dict  #: each charge's amount, fee and total
+    charges: list[tuple[datetime, str]]  #: when each month was charged, and how that went

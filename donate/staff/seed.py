@@ -3,14 +3,17 @@
 This writes ledger rows directly, not through the ledger service: the service takes one
 provider event at a time and enqueues a receipt email for each, which for a million donations
 would take hours and fill the outbox. The rows are ones the ledger could have written (see
-demo_rows), and receipt numbers are taken from the same yearly sequence real ones use.
+demo_rows), receipt numbers come from the same yearly sequences, and donations are inserted in
+the order they happened, so the table's physical order is like a real one's.
 """
 
 import random
 import secrets
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import insert, text, update
@@ -18,7 +21,7 @@ from sqlalchemy import insert, text, update
 from donate.extensions import db
 from donate.ledger.models import Donation, Donor, Pledge, ReceiptSequence, utcnow
 from donate.money import parse_fee_table
-from donate.staff.demo_rows import DemoRows, DonorPool, articles
+from donate.staff.demo_rows import DemoRows, PledgePlan, articles
 
 BATCH = 5000
 #: Share of donations that are monthly installments.
@@ -39,68 +42,68 @@ def seed_demo_data(count: int, random_seed: int | None = None,
     rows = DemoRows(rng, utcnow(), parse_fee_table(current_app.config["DONATION_FEES"]),
                     articles(rng), tag=secrets.token_hex(3))
     totals = SeedTotals()
-    donors = DonorPool(_insert_donors(rows, max(1, count // 5), totals))
-    batches = Batches(totals, progress)
-    monthly = int(count * MONTHLY_SHARE)
-    while batches.donations_added < monthly:
-        pledge, installments = rows.pledge(donors)
-        batches.add_pledge(pledge, installments[:monthly - batches.donations_added])
-    while batches.donations_added < count:
-        batches.add_donation(rows.one_time_gift(donors))
-    batches.flush()
+    donors = DonorPool(_insert(Donor, [rows.donor(n) for n in range(max(1, count // 5))]))
+    totals.donors = len(donors.ids)
+    pledges = _planned_pledges(rows, donors, int(count * MONTHLY_SHARE))
+    totals.pledges = len(pledges)
+    timeline = [(moment, outcome, pledge_id, plan) for pledge_id, plan in pledges
+                for moment, outcome in plan.charges]
+    timeline += [(rows.moment(), None, None, None) for _ in range(count - len(timeline))]
+    timeline.sort(key=lambda event: event[0])
+    for start in range(0, len(timeline), BATCH):
+        batch = [rows.installment(plan, pledge_id, moment, outcome) if plan
+                 else rows.one_time_gift(donors, moment)
+                 for moment, outcome, pledge_id, plan in timeline[start:start + BATCH]]
+        _number_receipts(batch)
+        db.session.execute(insert(Donation), batch)
+        db.session.commit()
+        totals.donations += len(batch)
+        progress(len(batch))
     db.session.execute(text("ANALYZE"))  # fresh statistics, so the planner uses the indexes
     db.session.commit()
     return totals
 
 
-def _insert_donors(rows: DemoRows, count: int, totals: SeedTotals) -> list[tuple]:
-    """Insert the donors; return (id, created_at) of each, to give them gifts."""
-    donors = []
-    for start in range(0, count, BATCH):
-        batch = [rows.donor(number) for number in range(start, min(count, start + BATCH))]
-        donors += db.session.execute(insert(Donor).returning(
-            Donor.id, Donor.created_at, sort_by_parameter_order=True), batch).all()
+class DonorPool:
+    """The inserted donors by when they first appeared, to pick one who existed at a time."""
+
+    def __init__(self, donors: list[tuple[int, datetime]]) -> None:
+        ordered = sorted(donors, key=lambda donor: donor[1])
+        self.ids = [donor_id for donor_id, _ in ordered]
+        self.since = [created_at for _, created_at in ordered]
+
+    def known_at(self, moment: datetime, rng: random.Random) -> tuple[int, datetime]:
+        """A donor who had appeared by `moment` (early donors give more often, as loyal ones
+        do); the first donor, and their first day, when `moment` is earlier than everyone."""
+        known = bisect_right(self.since, moment)
+        if known == 0:
+            return self.ids[0], self.since[0]
+        return self.ids[rng.randrange(known)], moment
+
+
+def _planned_pledges(rows: DemoRows, donors: DonorPool,
+                     charges: int) -> list[tuple[int, PledgePlan]]:
+    """Insert pledges until they hold `charges` monthly charges; return (id, plan) of each."""
+    plans: list[PledgePlan] = []
+    planned = 0
+    while planned < charges:
+        plan = rows.pledge(donors)
+        plan.charges = plan.charges[:charges - planned]
+        plans.append(plan)
+        planned += len(plan.charges)
+    ids = _insert(Pledge, [plan.row for plan in plans])
+    return [(pledge_id, plan) for (pledge_id, _), plan in zip(ids, plans, strict=True)]
+
+
+def _insert(model, rows: list[dict]) -> list[tuple]:
+    """Bulk INSERT in batches; (id, created_at) of each row, in the order given."""
+    inserted = []
+    for start in range(0, len(rows), BATCH):
+        inserted += db.session.execute(insert(model).returning(
+            model.id, model.created_at, sort_by_parameter_order=True),
+            rows[start:start + BATCH]).all()
         db.session.commit()
-    totals.donors += len(donors)
-    return [tuple(donor) for donor in donors]
-
-
-class Batches:
-    """Pledges and donations kept until BATCH donations are waiting, then written together."""
-
-    def __init__(self, totals: SeedTotals, progress: Callable[[int], None]) -> None:
-        self.totals, self.progress = totals, progress
-        self.pledges: list[dict] = []
-        self.donations: list[tuple[int | None, dict]] = []  # (index in self.pledges, row)
-        self.donations_added = 0
-
-    def add_pledge(self, pledge: dict, installments: list[dict]) -> None:
-        self.pledges.append(pledge)
-        self.donations += [(len(self.pledges) - 1, row) for row in installments]
-        self._added(len(installments))
-
-    def add_donation(self, row: dict) -> None:
-        self.donations.append((None, row))
-        self._added(1)
-
-    def _added(self, count: int) -> None:
-        self.donations_added += count
-        if len(self.donations) >= BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        pledge_ids = db.session.scalars(insert(Pledge).returning(
-            Pledge.id, sort_by_parameter_order=True), self.pledges).all() if self.pledges else []
-        rows = [{**row, "pledge_id": None if index is None else pledge_ids[index]}
-                for index, row in self.donations]
-        _number_receipts(rows)
-        if rows:
-            db.session.execute(insert(Donation), rows)
-        db.session.commit()
-        self.totals.pledges += len(self.pledges)
-        self.totals.donations += len(rows)
-        self.progress(len(rows))
-        self.pledges, self.donations = [], []
+    return [tuple(row) for row in inserted]
 
 
 def _number_receipts(rows: list[dict]) -> None:

@@ -1,4 +1,4 @@
-"""SQL the two databases spell differently: the UTC day a timestamp falls in.
+"""SQL the two databases spell differently: the UTC day a timestamp falls in; report settings.
 
 GROUP BY day_of(column) is `date_trunc('day', column)` on PostgreSQL and
 `strftime('%Y-%m-%d', column)` on SQLite; as_date() reads either answer back as a date.
@@ -6,8 +6,11 @@ GROUP BY day_of(column) is `date_trunc('day', column)` on PostgreSQL and
 
 from datetime import date, datetime
 
+from sqlalchemy import text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+
+from donate.extensions import db
 
 
 # Lower case, like the SQL functions (func.count, ...) it stands beside in a query.
@@ -42,3 +45,14 @@ def as_date(value: datetime | date | str) -> date:
     if isinstance(value, date):
         return value
     return date.fromisoformat(value)
+
+
+def prepare_for_reports() -> None:
+    """On PostgreSQL, give this transaction's report queries room, and no JIT compiling.
+
+    Ranking a month of donations by donor hashes and sorts ~100,000 groups, which at the default
+    work_mem (4MB) spill to disk; JIT compiling costs more than these scans win back from it.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SET LOCAL work_mem = '64MB'"))
+        db.session.execute(text("SET LOCAL jit = off"))

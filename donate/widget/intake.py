@@ -115,6 +115,8 @@ def _read_source(value: str | None) -> str | None:
     parts = urlsplit(value or "")
     if len(value or "") > MAX_SOURCE or parts.scheme not in {"http", "https"} or not parts.netloc:
         return None
+    if any(unicodedata.category(char).startswith("C") for char in value):
+        return None  # control characters (PostgreSQL refuses NUL in text) or broken surrogates
     return value
 
 

@@ -143,7 +143,7 @@ class PayPalProvider(Provider):
         try:
             event = json.loads(raw_body)
             event_id, event_type = str(event["id"]), str(event["event_type"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, RecursionError):
             raise WebhookRejected("body is not a PayPal event") from None
         check = {field: headers.get(header) for field, header in VERIFY_HEADERS.items()}
         if not all(check.values()):

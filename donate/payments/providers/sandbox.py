@@ -103,9 +103,11 @@ class SandboxProvider(Provider):
             timestamp = int(parts["t"])
         except (KeyError, ValueError):
             raise WebhookRejected("missing or unreadable signature header") from None
-        if abs(time.time() - timestamp) > SIGNATURE_TOLERANCE_SECONDS:
+        now = time.time()  # compared, not subtracted: a huge int does not fit a float
+        if not now - SIGNATURE_TOLERANCE_SECONDS <= timestamp <= now + SIGNATURE_TOLERANCE_SECONDS:
             raise WebhookRejected("signature timestamp outside the tolerance")
-        if not hmac.compare_digest(self._digest(timestamp, raw_body), parts.get("v1", "")):
+        if not hmac.compare_digest(self._digest(timestamp, raw_body).encode(),
+                                   parts.get("v1", "").encode()):
             raise WebhookRejected("signature does not match")
         try:
             event = json.loads(raw_body)

@@ -85,7 +85,8 @@ class StripeProvider(Provider):
             event = stripe.Webhook.construct_event(raw_body.decode(),
                                                    headers.get("Stripe-Signature"),
                                                    self.webhook_secret)
-        except (stripe.SignatureVerificationError, ValueError, UnicodeDecodeError) as bad:
+        except (stripe.SignatureVerificationError, ValueError, UnicodeDecodeError,
+                TypeError) as bad:  # TypeError: the SDK compares a non-ASCII signature
             raise WebhookRejected(f"Stripe signature check failed: {bad}") from None
         if bool(event.livemode) != self.live:
             raise WebhookRejected("event is from the other mode (live/test) than our key")

@@ -1,0 +1,190 @@
+"""Load on the app under gunicorn, against PostgreSQL, driven by wrk from a second process.
+
+    make bench-load                     # or: .venv/bin/python bench/load.py
+    BENCH_SECONDS=20 BENCH_EVENTS=30000 .venv/bin/python bench/load.py
+
+Four runs, each wrk -t2 -c$BENCH_CONNECTIONS on 127.0.0.1: the bare Flask endpoint
+(bench/bare_app.py, the framework's ceiling), GET /widget, POST /donations (JSON, the sandbox
+provider: no provider server to measure too), and signed sandbox webhook deliveries (every
+event once plus 30 % duplicates, shuffled), after which the ledger is checked: every event
+stored once, every paid donation completed once. Both apps run under the same gunicorn.conf.py.
+The database is BENCH_LOAD_DATABASE_URL (default: the local server's `bench_load` database,
+its schema rebuilt by the migrations; the staff benchmark's `bench` database is left alone).
+Prints one JSON document and writes it to bench/results/load-<time>.json.
+"""
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import requests
+from bench_database import ROOT, ensure_database, setup
+from sqlalchemy import create_engine, insert, select, text
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_load"
+WRK = ROOT / "bench" / "wrk"
+SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
+CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
+EVENTS = int(os.environ.get("BENCH_EVENTS", "20000"))
+DUPLICATES = 0.3
+SECRET_KEY = "bench-secret-key-" + "0" * 32
+
+
+def app_environment(url: str) -> dict:
+    return {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY,
+            "DONATE_SANDBOX": "1", "RATELIMIT_ENABLED": "0",  # one client sends everything
+            "PUBLIC_URL": "http://127.0.0.1:8000", "FLASK_APP": "wsgi"}
+
+
+def fresh_schema(url: str) -> None:
+    ensure_database(url)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    subprocess.run([sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, check=True,
+                   env=app_environment(url), capture_output=True)
+
+
+@contextmanager
+def gunicorn(target: str, port: int, env: dict):
+    """gunicorn with the repository's gunicorn.conf.py, its logs kept in bench/results/."""
+    log = (ROOT / "bench" / "results" / f"gunicorn-{port}.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py",
+         "--bind", f"127.0.0.1:{port}", target], cwd=ROOT, env=env, stdout=log, stderr=log)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"http://127.0.0.1:{port}/", timeout=5)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=40)
+        log.close()
+
+
+def wrk(script: str, url: str, *args: str, seconds: int = SECONDS) -> dict:
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s",
+               "-s", str(WRK / script), url]
+    if args:
+        command += ["--", *args]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    line = next(line for line in output.splitlines() if line.startswith("BENCH_JSON "))
+    result = json.loads(line.removeprefix("BENCH_JSON "))
+    exhausted = [line for line in output.splitlines()
+                 if line.startswith("BENCH_THREAD ") and line.endswith("true")]
+    if exhausted:
+        result["deliveries_ran_out"] = True  # raise BENCH_EVENTS: the rate includes repeats
+    return result
+
+
+def webhook_deliveries(url: str, path: Path) -> tuple[int, int]:
+    """Donations waiting for payment, and a file of signed 'paid' deliveries for them."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.update(app_environment(url))
+    from donate import create_app
+    from donate.extensions import db
+    from donate.ledger.models import Donation, Donor, new_public_id
+    from donate.payments.registry import provider_named
+
+    app = create_app()
+    with app.app_context():
+        db.session.execute(insert(Donor), [{"email": f"reader{n}@bench.example"}
+                                           for n in range(EVENTS)])
+        donor_ids = db.session.scalars(select(Donor.id).where(
+            Donor.email.like("%@bench.example")).order_by(Donor.id)).all()
+        db.session.execute(insert(Donation), [
+            {"public_id": new_public_id(), "currency": "EUR", "amount_minor": 1000,
+             "charged_minor": 1000, "provider": "sandbox", "donor_id": donor_id}
+            for donor_id in donor_ids])
+        db.session.commit()
+        provider = provider_named("sandbox")
+        bodies = [json.dumps(provider.outcome_event(donation, "pay")).encode()
+                  for donation in db.session.scalars(select(Donation).where(
+                      Donation.donor_id >= donor_ids[0]))]
+        deliveries = bodies + random.Random(1).sample(bodies, int(len(bodies) * DUPLICATES))
+        random.Random(2).shuffle(deliveries)
+        with path.open("w") as out:
+            for body in deliveries:
+                signature = provider.sign(body)["Sandbox-Signature"]
+                out.write(f"{signature}\t{body.decode()}\n")
+        db.engine.dispose()
+    return len(deliveries), len(bodies)
+
+
+def acknowledged(deliveries_file: Path) -> set[str]:
+    """The event ids the app answered 200 for (written by wrk/webhooks.lua, per thread)."""
+    acked = set()
+    for path in deliveries_file.parent.glob(deliveries_file.name + ".acked-*"):
+        acked |= set(path.read_text().split())
+        path.unlink()
+    return acked
+
+
+def ledger_check(url: str, acked: set[str]) -> dict:
+    """Every acknowledged event stored and applied once; every paid donation counted once."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        stored_ids = set(connection.scalars(text("SELECT event_id FROM provider_event")))
+        stored = len(stored_ids)
+        unprocessed = connection.scalar(
+            text("SELECT count(*) FROM provider_event WHERE processed_at IS NULL"))
+        completed = connection.scalar(text(
+            "SELECT count(*) FROM donation WHERE status = 'completed' AND donor_id IS NOT NULL "
+            "AND payment_ref IS NOT NULL"))
+        receipts = connection.scalar(text("SELECT count(DISTINCT receipt_number) FROM donation "
+                                          "WHERE receipt_number IS NOT NULL"))
+        receipt_emails = connection.scalar(text(
+            "SELECT count(*) FROM outbox_message WHERE kind = 'receipt'"))
+    engine.dispose()
+    return {"acknowledged_events": len(acked), "stored": stored, "unprocessed": unprocessed,
+            "completed": completed, "receipt_numbers": receipts,
+            "receipt_emails": receipt_emails, "lost": len(acked - stored_ids),
+            "double_counted": max(completed - stored, receipt_emails - stored, 0)}
+
+
+def main() -> None:
+    url = os.environ.get("BENCH_LOAD_DATABASE_URL", DEFAULT_URL)
+    (ROOT / "bench" / "results").mkdir(exist_ok=True)
+    fresh_schema(url)
+    env = app_environment(url)
+    results = {"setup": {**setup(url), "load_average_before": os.getloadavg(),
+                         "gunicorn_workers": env.get(
+        "WEB_CONCURRENCY", 2 * os.cpu_count() + 1), "gunicorn_threads": env.get(
+        "GUNICORN_THREADS", 2), "wrk": f"-t2 -c{CONNECTIONS} -d{SECONDS}s",
+        "wrk_version": subprocess.run(["wrk", "-v"], capture_output=True, text=True
+                                      ).stdout.splitlines()[0]}}
+    with gunicorn("bench.bare_app:app", 8001, env) as bare:
+        results["bare_flask"] = wrk("get.lua", f"{bare}/")
+    deliveries_file = ROOT / "bench" / "results" / "webhook-deliveries.tsv"
+    with gunicorn("wsgi:app", 8000, env) as app:
+        results["get_widget"] = wrk("get.lua", f"{app}/widget")
+        results["post_donations"] = wrk("donations.lua", f"{app}/donations")
+        deliveries, unique = webhook_deliveries(url, deliveries_file)  # signed: 5 min to go
+        results["webhooks"] = wrk("webhooks.lua", app, str(deliveries_file), "2")
+        results["webhooks"].update(deliveries_in_file=deliveries, unique_events_in_file=unique)
+    results["webhook_ledger_check"] = ledger_check(url, acknowledged(deliveries_file))
+    results["ratios"] = {
+        "widget_to_bare": round(results["get_widget"]["rps"] / results["bare_flask"]["rps"], 3),
+        "new_webhook_events_per_second": round(
+            results["webhook_ledger_check"]["stored"] / results["webhooks"]["seconds"], 1)}
+    text_out = json.dumps(results, indent=2)
+    print(text_out)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    (ROOT / "bench" / "results" / f"load-{stamp}.json").write_text(text_out)
+
+
+if __name__ == "__main__":
+    main()

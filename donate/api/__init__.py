@@ -1,0 +1,1 @@
+"""The machine-readable description of the JSON endpoints (GET /openapi.json)."""
