@@ -13,6 +13,7 @@ from donate.staff import (  # noqa: E402, F401
     donations,
     donors,
     embed,
+    erasure,
     exports,
     staff_accounts,
 )

@@ -3,7 +3,15 @@
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from donate.ledger.states import DonationStatus, PledgeStatus
@@ -90,3 +98,9 @@ class DonorSearchForm(FilterForm):
 
 class DashboardRangeForm(FilterForm):
     """The dashboard's chosen range; the last 30 days when left empty."""
+
+
+class ConfirmForm(FlaskForm):
+    """A box to tick before something that cannot be undone."""
+
+    confirm = BooleanField("I understand that this cannot be undone", validators=[DataRequired()])
