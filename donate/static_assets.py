@@ -4,9 +4,9 @@ Templates link `static_url("widget.js")` (…/static/widget.js?v=<sha256[:12]>);
 URL carrying the file's current hash may be kept for good, because new content means a new URL.
 Text responses are gzipped for clients that accept it, except those that may hold a session's
 secret: a compressed page with a CSRF token next to text an attacker can inject leaks the token
-through its length (BREACH). Such a page answers a request with a cookie, or starts a session.
-Every template render reads the session (Flask-Login's `current_user`), so reading it tells
-nothing; the widget's iframe, cross-site, never has a cookie.
+through its length (BREACH). Such a page answers a request with a cookie, or starts a session
+(every template render reads the session, for Flask-Login's `current_user`, so reading it tells
+nothing). Files are never such pages, and the widget's cross-site iframe never has a cookie.
 """
 
 import gzip
@@ -65,9 +65,10 @@ def compress(response: Response) -> Response:
             or (response.is_streamed and not response.direct_passthrough)):
         return response
     response.vary.add("Accept-Encoding")
-    if request.cookies or session.modified or not accepts_gzip():
+    a_file = response.direct_passthrough
+    if not accepts_gzip() or (not a_file and (request.cookies or session.modified)):
         return response
-    response.direct_passthrough = False  # a sent file: read it here to compress it
+    response.direct_passthrough = False  # read a sent file here, to compress it
     body = response.get_data()
     if len(body) <= MIN_COMPRESS_BYTES:
         return response

@@ -79,6 +79,7 @@ def test_a_page_that_may_hold_a_session_secret_is_not_gzipped(app, client):
     for response in (starts_a_session, has_a_session):
         assert response.status_code == 200
         assert "Content-Encoding" not in response.headers
+    assert client.get("/static/widget.js", headers=GZIP).headers["Content-Encoding"] == "gzip"
 
 
 def test_a_compressed_file_gets_its_own_etag(client):

@@ -19,10 +19,11 @@ class Ranked:
     total: Money
 
 
-def _ranked_per_currency(column, window: Window, limit: int):
+def _ranked(column, window: Window, limit: int) -> list:
     """Per currency, the `limit` values of `column` with the most money counted in the window.
 
     Money in different currencies cannot be compared, so each currency has its own ranking.
+    One query ranks them all: a query per currency would scan the window once each.
     """
     total = func.sum(NET)
     grouped = (select(column.label("key"), Donation.currency, total.label("total"),
@@ -32,29 +33,30 @@ def _ranked_per_currency(column, window: Window, limit: int):
                .where(Donation.status.in_(COUNTED), window.holds(Donation.completed_at),
                       column.is_not(None))
                .group_by(column, Donation.currency).subquery())
-    return grouped, select(grouped).where(grouped.c.rank <= limit)
+    return db.session.execute(select(grouped).where(grouped.c.rank <= limit)
+                              .order_by(grouped.c.currency, grouped.c.rank)).all()
 
 
 def top_sources(window: Window, limit: int = 10) -> dict[str, list[Ranked]]:
-    _, query = _ranked_per_currency(Donation.source, window, limit)
-    rows = db.session.execute(query.order_by("currency", "rank"))
-    return _by_currency((row.currency, Ranked(row.rank, row.key, row.key, row.gifts,
-                                              Money(int(row.total), row.currency)))
+    rows = _ranked(Donation.source, window, limit)
+    return _by_currency((row.currency, row.key, row.key, row.gifts, row.total)
                         for row in rows)
 
 
 def top_donors(window: Window, limit: int = 10) -> dict[str, list[Ranked]]:
-    grouped, query = _ranked_per_currency(Donation.donor_id, window, limit)
-    rows = db.session.execute(query.add_columns(Donor.email)
-                              .join(Donor, Donor.id == grouped.c.key)
-                              .order_by(grouped.c.currency, grouped.c.rank))
-    return _by_currency((row.currency, Ranked(row.rank, row.key, row.email, row.gifts,
-                                              Money(int(row.total), row.currency)))
+    rows = _ranked(Donation.donor_id, window, limit)
+    # The few emails are read afterwards: joined in the ranking query, PostgreSQL would hash
+    # every donor to find them.
+    emails = dict(db.session.execute(select(Donor.id, Donor.email).where(
+        Donor.id.in_({row.key for row in rows}))).all())
+    return _by_currency((row.currency, row.key, emails[row.key], row.gifts, row.total)
                         for row in rows)
 
 
-def _by_currency(pairs) -> dict[str, list[Ranked]]:
+def _by_currency(rows) -> dict[str, list[Ranked]]:
+    """(currency, key, label, gifts, total) in rank order -> each currency's Ranked list."""
     result: dict[str, list[Ranked]] = {}
-    for currency, ranked in pairs:
-        result.setdefault(currency, []).append(ranked)
+    for currency, key, label, gifts, total in rows:
+        ranked = result.setdefault(currency, [])
+        ranked.append(Ranked(len(ranked) + 1, key, label, gifts, Money(int(total), currency)))
     return result

@@ -47,7 +47,7 @@ def test_a_reader_donates_with_the_mouse_from_a_publishers_article(page, host_pa
     with page.context.expect_page() as opened:
         widget.get_by_role("button", name="Donate").click()
     checkout = opened.value
-    status = widget.locator("#status")
+    status = widget.get_by_role("status")
     expect(status).to_have_text("Waiting for payment...")
     expect(checkout.get_by_role("heading", level=1)).to_have_text(
         "Sandbox checkout — no real money moves")
@@ -56,7 +56,7 @@ def test_a_reader_donates_with_the_mouse_from_a_publishers_article(page, host_pa
 
     wait_for_a_status_check(page)
     checkout.get_by_role("button", name="Pay €50.00").click()
-    expect(checkout.locator("#status")).to_have_text(THANKS_EUR_50)
+    expect(checkout.get_by_role("status")).to_have_text(THANKS_EUR_50)
     expect(status).to_have_text(THANKS_EUR_50)
     save_screenshot(page.locator("iframe"), "checkout-thanks")
     shown = status.evaluate("() => window.statusLog")
@@ -105,14 +105,14 @@ def test_a_reader_donates_monthly_with_the_keyboard_alone(page, host_page, live_
     with page.context.expect_page() as opened:
         keys.press("Enter")
     checkout = opened.value
-    expect(widget.locator("#status")).to_have_text("Waiting for payment...")
+    expect(widget.get_by_role("status")).to_have_text("Waiting for payment...")
     wait_for_a_status_check(page)
     tab_to(checkout, checkout.get_by_role("button", name="Pay €22.59 per month"))
     checkout.keyboard.press("Enter")
 
     thanks = "Thank you! Your donation of €22.59 per month was received."
-    expect(widget.locator("#status")).to_have_text(thanks)
-    assert widget.locator("#status").evaluate("() => window.statusLog")[-2:] == [
+    expect(widget.get_by_role("status")).to_have_text(thanks)
+    assert widget.get_by_role("status").evaluate("() => window.statusLog")[-2:] == [
         "Validating payment information...", thanks]
     donation = latest_donation()
     assert (donation.status, donation.frequency) == ("completed", "monthly")
@@ -131,11 +131,11 @@ def test_a_declined_or_cancelled_payment_is_told_and_can_be_tried_again(
     with page.context.expect_page() as opened:
         widget.get_by_role("button", name="Donate").click()
     checkout = opened.value
-    expect(widget.locator("#status")).to_have_text("Waiting for payment...")
+    expect(widget.get_by_role("status")).to_have_text("Waiting for payment...")
     checkout.get_by_role("button", name=choice).click()
 
-    expect(widget.locator("#status")).to_have_text(told)
-    expect(checkout.locator("#status")).to_contain_text(told)
+    expect(widget.get_by_role("status")).to_have_text(told)
+    expect(checkout.get_by_role("status")).to_contain_text(told)
     assert latest_donation().status == outcome
     page.bring_to_front()  # back to the article's tab (a hidden tab gets no animation frames)
     widget_frame(page).wait_for_function(FRAME_FITS)  # grown to show "Try again": click it
@@ -157,7 +157,7 @@ def test_the_quick_variant_donates_ten_euros(page, host_page, live_server):
     checkout = opened.value
     checkout.get_by_role("button", name="Pay €10.00").click()
 
-    expect(widget.locator("#status")).to_have_text(
+    expect(widget.get_by_role("status")).to_have_text(
         "Thank you! Your donation of €10.00 was received.")
     donation = latest_donation()
     assert (donation.status, donation.amount_minor, donation.currency) == ("completed", 1000, "EUR")
@@ -179,7 +179,7 @@ def test_without_javascript_the_plain_form_donates(new_context, live_server):
     page.get_by_role("button", name="Pay €12.50").click()
 
     expect(page).to_have_url(re.compile(r"/donations/[\w-]+/thanks$"))
-    expect(page.locator("#status")).to_have_text(
+    expect(page.get_by_role("status")).to_have_text(
         "Thank you! Your donation of €12.50 was received.")
     donation = latest_donation()
     assert (donation.status, donation.amount_minor, donation.source) == (

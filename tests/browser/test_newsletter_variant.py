@@ -20,7 +20,7 @@ def test_a_reader_signs_up_for_the_newsletter_without_leaving_the_article(
         widget.get_by_role("button", name="Subscribe").click()
 
     assert answered.value.status == 202
-    expect(widget.locator("#status")).to_have_text(
+    expect(widget.get_by_role("status")).to_have_text(
         "Thanks! Check your inbox to confirm your subscription.")
     expect(widget.get_by_label("Email")).to_be_empty()
     save_screenshot(page.locator("iframe"), "widget-newsletter")

@@ -22,6 +22,7 @@ ROUTES = {
     "staff.accounts": ("GET", "/staff/accounts", True),
     "staff.audit_log": ("GET", "/staff/audit", True),
     "staff.refund": ("POST", "/staff/donations/{donation}/refund", True),
+    "staff.erase_donor": ("POST", "/staff/donors/{donor}/erase", True),
     "staff.retry_message": ("POST", "/staff/outbox/{message}/retry", True),
     "staff.add_account": ("POST", "/staff/accounts", True),
     "staff.set_role": ("POST", "/staff/accounts/{user}/role", True),
