@@ -2,13 +2,10 @@
 
 import json
 import random
-import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from urllib.parse import urlsplit
 
 import pytest
-import requests
 from sqlalchemy import func, select
 
 from donate.extensions import db
@@ -17,10 +14,9 @@ from donate.money import Money
 from donate.payments.models import ProviderObject
 from donate.payments.refunds import request_refund
 from donate.payments.registry import provider_named
-from tests.conftest import POSTGRES
 from tests.fakes.paypal_openapi import SPEC_DIR, SPEC_DIR_SHOWN, spec_problems
 from tests.fakes.paypal_server import FakePayPalServer
-from tests.payments.flow import JSON, ProviderFlow
+from tests.payments.flow import JSON, ProviderFlow, deliver_concurrently
 
 
 @pytest.fixture
@@ -291,17 +287,7 @@ def test_twenty_concurrent_duplicate_webhooks_complete_one_donation(live_server,
     capture = fake_paypal.capture_ids(paypal.donation(started["id"]).checkout_ref)[0]
     body, headers = fake_paypal.webhook_request(fake_paypal.capture_completed(capture))
 
-    def deliver(_):
-        for _attempt in range(20):
-            status = requests.post(f"{live_server}/webhooks/paypal", data=body, headers=headers,
-                                   timeout=30).status_code
-            if status == 200 or POSTGRES:
-                return status
-            time.sleep(0.05)  # SQLite's writer lock answered 503: retry like PayPal
-        return status
-
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        assert list(pool.map(deliver, range(20))) == [200] * 20
+    assert deliver_concurrently(f"{live_server}/webhooks/paypal", body, headers) == [200] * 20
     assert events_stored() == 2  # the return's capture, and this event once
     assert paypal.donation(started["id"]).status == "completed"
     payloads = [json.loads(p) for p in db.session.scalars(select(ProviderEvent.payload))]

@@ -3,20 +3,18 @@
 import json
 import random
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 import pytest
-import requests
 from sqlalchemy import func, select
 
 from donate.extensions import db
 from donate.ledger.models import Donation, Pledge, ProviderEvent
 from donate.money import Money
 from donate.payments.refunds import request_refund
-from tests.conftest import POSTGRES, widget_form
+from tests.conftest import widget_form
 from tests.fakes.stripe_server import FakeStripeServer
-from tests.payments.flow import JSON, ProviderFlow
+from tests.payments.flow import JSON, ProviderFlow, deliver_concurrently
 
 SECRET = "whsec_test_secret"
 
@@ -349,17 +347,7 @@ def test_twenty_concurrent_duplicate_stripe_events_complete_one_donation(
     event = fake_stripe.complete_session(stripe_flow.session_of(started))
     body, headers = fake_stripe.webhook_request(event, SECRET)
 
-    def deliver(_):
-        for _attempt in range(20):
-            status = requests.post(f"{live_server}/webhooks/stripe", data=body, headers=headers,
-                                   timeout=30).status_code
-            if status == 200 or POSTGRES:
-                return status
-            time.sleep(0.05)  # SQLite's writer lock answered 503: retry like Stripe
-        return status
-
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        assert list(pool.map(deliver, range(20))) == [200] * 20
+    assert deliver_concurrently(f"{live_server}/webhooks/stripe", body, headers) == [200] * 20
     assert events_stored() == 1
     assert stripe_flow.donation(started["id"]).status == "completed"
     assert json.loads(db.session.scalar(select(ProviderEvent.payload)))["id"] == event["id"]
