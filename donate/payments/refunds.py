@@ -38,4 +38,4 @@ def request_refund(donation: Donation, amount: Money | None = None) -> RefundRes
     log.info("refund requested", extra={"donation": donation.public_id,
                                         "amount": amount.minor if amount else left.minor})
     return RefundResult(True, f"Refund of {(amount or left).format()} requested; the donation "
-                              f"changes when {provider.label} confirms it.")
+                              f"changes when {provider.name.title()} confirms it.")
