@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from werkzeug.serving import WSGIRequestHandler, make_server
@@ -37,6 +38,24 @@ class LocalServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+
+    def _take_failure(self, method: str, path: str):
+        """The next failure injected for this request (its delay already slept), or None.
+
+        Subclasses keep `self.lock` and `self._failures` (objects with path_prefix, method,
+        times, delay and status) and turn the failure into their provider's error.
+        """
+        with self.lock:
+            failure = next((f for f in self._failures if path.startswith(f.path_prefix)
+                            and f.method in (None, method)), None)
+            if failure is None:
+                return None
+            failure.times -= 1
+            if failure.times <= 0:
+                self._failures.remove(failure)
+        if failure.delay:
+            time.sleep(failure.delay)
+        return failure
 
     def __enter__(self):
         return self.start()

@@ -30,7 +30,6 @@ import random
 import re
 import string
 import threading
-import time
 import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -308,17 +307,8 @@ class FakePayPalServer(LocalServer, CheckoutApi, CatalogApi, BillingApi, EventsA
         raise PayPalError(404, message=f"FakePayPalServer does not implement {method} {path}.")
 
     def _injected_failure(self, method: str, path: str) -> None:
-        with self.lock:
-            failure = next((f for f in self._failures if path.startswith(f.path_prefix)
-                            and f.method in (None, method)), None)
-            if failure is None:
-                return
-            failure.times -= 1
-            if failure.times <= 0:
-                self._failures.remove(failure)
-        if failure.delay:
-            time.sleep(failure.delay)
-        if failure.status is None:
+        failure = self._take_failure(method, path)
+        if failure is None or failure.status is None:
             return
         if path == TOKEN_PATH:
             raise PayPalError(failure.status, body={

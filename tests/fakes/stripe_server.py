@@ -321,23 +321,8 @@ class FakeStripeServer(LocalServer, StripeApi, StripeSimulation):
         return stored.status, copy.deepcopy(stored.body), headers
 
     def _injected_failure(self, method: str, path: str) -> None:
-        with self.lock:
-            failure = next(
-                (
-                    f
-                    for f in self._failures
-                    if path.startswith(f.path_prefix) and f.method in (None, method)
-                ),
-                None,
-            )
-            if failure is None:
-                return
-            failure.times -= 1
-            if failure.times <= 0:
-                self._failures.remove(failure)
-        if failure.delay:
-            time.sleep(failure.delay)
-        if failure.status is None:
+        failure = self._take_failure(method, path)
+        if failure is None or failure.status is None:
             return
         error_type, code, message = _INJECTED.get(
             failure.status,
