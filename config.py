@@ -33,6 +33,10 @@ class Config:
     SECRET_KEY = os.environ.get("SECRET_KEY")
     PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000")
     ORG_NAME = os.environ.get("ORG_NAME", "The Daily Example")
+    #: The languages readers can have the widget, pages and emails in; the first is the
+    #: default. Staff pages are in English.
+    LANGUAGES = ("en", "de")
+    BABEL_DEFAULT_LOCALE = "en"
 
     # Donation amounts, all in major units as text (parsed with Decimal, never float).
     CURRENCIES = env_list("CURRENCIES", "USD,EUR")
@@ -80,8 +84,10 @@ class Config:
         "No goods or services were provided in exchange for this contribution.")
 
     #: The words a reader agrees to when signing up; each subscriber keeps them as proof.
-    NEWSLETTER_CONSENT_TEXT = os.environ.get(
-        "NEWSLETTER_CONSENT_TEXT", "Send me the newsletter. I can unsubscribe at any time.")
+    #: Unset, readers see our own wording in their language; set, this text is shown to all,
+    #: or per language with NEWSLETTER_CONSENT_TEXT_DE (and so on for each of LANGUAGES).
+    NEWSLETTER_CONSENT_TEXT = os.environ.get("NEWSLETTER_CONSENT_TEXT")
+    NEWSLETTER_CONSENT_TEXT_DE = os.environ.get("NEWSLETTER_CONSENT_TEXT_DE")
     #: Seconds a newsletter confirmation link works (a week).
     NEWSLETTER_CONFIRM_MAX_AGE = int(os.environ.get("NEWSLETTER_CONFIRM_MAX_AGE", "604800"))
     #: Sign-ups per client address; each one can send an email to someone.

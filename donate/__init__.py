@@ -55,7 +55,7 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from donate import abuse, errors, logs, security, static_assets
+    from donate import abuse, errors, i18n, logs, security, static_assets
     from donate.extensions import (
         csrf,
         db,
@@ -78,6 +78,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     mail.init_app(app)
+    i18n.init_app(app)
     settings.init_app(app)
     registry.init_app(app)
     security.init_app(app)

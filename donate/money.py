@@ -5,6 +5,8 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel.numbers import format_currency
+
 #: ISO 4217 minor-unit exponents for the currencies we know how to take.
 CURRENCY_EXPONENTS = {
     "USD": 2, "EUR": 2, "GBP": 2, "CHF": 2, "CAD": 2, "AUD": 2, "NZD": 2, "SEK": 2, "NOK": 2,
@@ -40,10 +42,15 @@ class Money:
         """'25.50': the amount in major units with exactly the currency's decimals."""
         return f"{Decimal(self.minor).scaleb(-self.exponent):.{self.exponent}f}"
 
-    def format(self) -> str:
-        """'$25.50', or '25.50 CHF' where we know no symbol."""
-        symbol = CURRENCY_SYMBOLS.get(self.currency)
-        return f"{symbol}{self.major_text()}" if symbol else f"{self.major_text()} {self.currency}"
+    @property
+    def major(self) -> Decimal:
+        """The amount in major units, exact: Decimal("25.50")."""
+        return Decimal(self.minor).scaleb(-self.exponent)
+
+    def format(self, locale: str | None = None) -> str:
+        """The amount as a reader of `locale` (by default the request's language) writes it:
+        "$1,025.50" in English, "1.025,50 $" in German (CLDR data, through Babel)."""
+        return format_currency(self.major, self.currency, locale=locale or _reader_locale())
 
     def __add__(self, other: "Money") -> "Money":
         if other.currency != self.currency:
@@ -129,3 +136,14 @@ def parse_fee_table(text: str) -> dict[tuple[str, str], FeeRule]:
         fixed = to_minor(Decimal(match["fixed"]), match["currency"])
         table[match["provider"], match["currency"]] = FeeRule(Decimal(match["percent"]), fixed)
     return table
+
+
+def _reader_locale() -> str:
+    """The request's language inside the app, English outside it (scripts, the REPL)."""
+    from flask import has_app_context
+
+    if not has_app_context():
+        return "en"
+    from donate.i18n import locale_for_formatting
+
+    return str(locale_for_formatting())

@@ -35,7 +35,7 @@ def test_amounts_a_reader_types_become_exact_minor_units(text, minor):
     ("1,000", "at most 2 decimals"),
     ("0.99", "smallest donation is €1.00"),
     ("0", "smallest donation"),
-    ("10000.01", "largest donation online is €10000.00"),
+    ("10000.01", "largest donation online is €10,000.00"),
     ("9" * 15, "largest donation"),
     ("9" * 16, "without signs"),
 ])

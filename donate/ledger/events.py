@@ -45,6 +45,7 @@ class DonationRequest:
     fingerprint: str | None = None  #: hash of the fields, to refuse a reused key
     #: the network the request came from (/24, /64), for the velocity alarms
     client_network: str | None = None
+    locale: str = "en"  #: the reader's language, for the emails that follow
 
 
 class UnknownReference(LookupError):

@@ -30,6 +30,8 @@ class Donor(db.Model):
     #: when the donor's personal data was erased (email and name replaced); financial
     #: records stay for the retention period
     erased_at: Mapped[datetime | None]
+    #: the language the donor last gave in ("en", "de"); their emails speak it
+    locale: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
 
 
 class Pledge(db.Model):
@@ -96,6 +98,8 @@ class Donation(db.Model):
     #: the network checkout was asked from (IPv4 /24, IPv6 /64; never the address), so that
     #: failed payments can be counted per network (donate/abuse/velocity.py)
     client_network: Mapped[str | None] = mapped_column(String(64))
+    #: the language the reader gave in; the receipt and refund emails speak it
+    locale: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     #: the client's Idempotency-Key and a hash of the request it came with
     idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))

@@ -45,7 +45,7 @@ def create_donation(request: DonationRequest) -> tuple[Donation, bool]:
         existing = _donation_for_key(request)
         if existing:
             return existing, False
-    donor = _donor_for(request.email, request.name)
+    donor = _donor_for(request.email, request.name, request.locale)
     pledge = None
     if request.frequency == "monthly":
         pledge = Pledge(currency=request.amount.currency, amount_minor=request.amount.minor,
@@ -58,7 +58,7 @@ def create_donation(request: DonationRequest) -> tuple[Donation, bool]:
         charged_minor=request.amount.minor + request.fee_minor, provider=request.provider,
         pledge=pledge, donor=donor, source=request.source, newsletter_opt_in=request.newsletter,
         idempotency_key=request.idempotency_key, request_fingerprint=request.fingerprint,
-        client_network=request.client_network,
+        client_network=request.client_network, locale=request.locale,
     )
     db.session.add(donation)
     try:
@@ -83,7 +83,7 @@ def _donation_for_key(request: DonationRequest) -> Donation | None:
     return existing
 
 
-def _donor_for(email: str | None, name: str | None) -> Donor | None:
+def _donor_for(email: str | None, name: str | None, locale: str) -> Donor | None:
     if not email:
         return None
     email = email.strip().lower()
@@ -91,12 +91,13 @@ def _donor_for(email: str | None, name: str | None) -> Donor | None:
     if donor is None:
         try:
             with db.session.begin_nested():
-                donor = Donor(email=email, name=name)
+                donor = Donor(email=email, name=name, locale=locale)
                 db.session.add(donor)
         except IntegrityError:  # created concurrently by another request
             donor = db.session.scalar(select(Donor).where(Donor.email == email))
-    elif name:
-        donor.name = name
+    else:
+        donor.name = name or donor.name
+        donor.locale = locale  # the language they gave in last is the one they read
     return donor
 
 

@@ -35,3 +35,5 @@ class Subscriber(db.Model):
     confirmations_sent: Mapped[int] = mapped_column(default=0)
     #: carried by confirm links; bumped on confirming and unsubscribing so old links stop working
     token_version: Mapped[int] = mapped_column(default=0)
+    #: the language the reader signed up in; confirmation emails speak it
+    locale: Mapped[str] = mapped_column(String(8), default="en", server_default="en")

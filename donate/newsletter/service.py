@@ -10,11 +10,13 @@ import hmac
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from donate.extensions import db
+from donate.i18n import current_locale
 from donate.ledger.models import utcnow
 from donate.mail.render import render_email
 from donate.newsletter.models import Subscriber, SubscriberStatus
@@ -27,6 +29,15 @@ CONFIRM_SALT = "newsletter-confirm"
 UNSUBSCRIBE_SALT = "newsletter-unsubscribe"
 
 
+def consent_text() -> str:
+    """The sign-up wording in the reader's language: NEWSLETTER_CONSENT_TEXT_<LANG>, else
+    NEWSLETTER_CONSENT_TEXT, else ours."""
+    config = current_app.config
+    return (config.get(f"NEWSLETTER_CONSENT_TEXT_{current_locale().upper()}")
+            or config["NEWSLETTER_CONSENT_TEXT"]
+            or _("Send me the newsletter. I can unsubscribe at any time."))
+
+
 def sign_up(email: str, source: str | None, wording: str | None = None) -> None:
     """Start (or restart) the double opt-in for an address, and commit."""
     sign_up_from_checkout(email, source, wording)
@@ -37,12 +48,12 @@ def sign_up_from_checkout(email: str, source: str | None, wording: str | None = 
     """sign_up inside the caller's transaction, which the caller commits (the ledger does).
 
     `email` is a checked address, `source` a checked page URL or None, `wording` what the
-    reader agreed to (NEWSLETTER_CONSENT_TEXT by default). A confirmed address, or one mailed
+    reader agreed to (consent_text() by default). A confirmed address, or one mailed
     within the hour, is left as it is; any other gets fresh consent and a confirmation email.
     """
     email = email.strip().lower()
     consent = {"consent_at": utcnow(), "consent_source": source,
-               "consent_text": wording or current_app.config["NEWSLETTER_CONSENT_TEXT"]}
+               "consent_text": wording or consent_text(), "locale": current_locale()}
     subscriber = _locked(email) or _added(Subscriber(email=email, **consent)) or _locked(email)
     if subscriber.status == SubscriberStatus.CONFIRMED or _mailed_within_the_hour(subscriber):
         return

@@ -19,6 +19,7 @@ from donate.abuse import guard
 from donate.abuse.limits import limit_checkout
 from donate.abuse.networks import client_network
 from donate.extensions import csrf, db
+from donate.i18n import current_locale
 from donate.ledger import service as ledger
 from donate.ledger.models import Donation, new_public_id
 from donate.payments.checkout import open_checkout
@@ -106,7 +107,7 @@ def create_donation():
         return _refuse(errors, fields)
     try:
         donation, _ = ledger.create_donation(
-            replace(intake.request, client_network=client_network()))
+            replace(intake.request, client_network=client_network(), locale=current_locale()))
     except ledger.IdempotencyConflict as conflict:
         return _refuse({"Idempotency-Key": str(conflict)}, fields)
     checkout = open_checkout(donation)
