@@ -3,17 +3,18 @@
 import logging
 
 from flask import Flask, jsonify, make_response, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from donate.abuse.limits import retry_after_seconds
 
 MESSAGES = {
-    400: "The request could not be read.",
-    404: "There is nothing here.",
-    405: "This address does not take that kind of request.",
-    413: "The request is too large.",
-    429: "Too many attempts from your network. Please wait a minute and try again.",
-    500: "Something went wrong on our side. Nothing was charged twice; please try again.",
+    400: _l("The request could not be read."),
+    404: _l("There is nothing here."),
+    405: _l("This address does not take that kind of request."),
+    413: _l("The request is too large."),
+    429: _l("Too many attempts from your network. Please wait a minute and try again."),
+    500: _l("Something went wrong on our side. Nothing was charged twice; please try again."),
 }
 
 
@@ -29,7 +30,7 @@ def _wants_json() -> bool:
 
 def handle_http_error(error: HTTPException):
     code = error.code or 500
-    message = MESSAGES.get(code, error.name)
+    message = str(MESSAGES.get(code, error.name))
     if code == 400 and error.description and not error.description.startswith("The browser"):
         message = error.description
     response = make_response((jsonify(error=message), code) if _wants_json() else (

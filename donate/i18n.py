@@ -9,15 +9,21 @@ came in, so that the emails webhooks and workers send later speak it too (`speak
 
 from contextlib import AbstractContextManager
 from datetime import date, datetime
+from decimal import Decimal
 
-from babel import Locale, dates
+from babel import Locale, dates, numbers
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, force_locale, get_locale, refresh
+from markupsafe import Markup
+from werkzeug.exceptions import HTTPException
+
+from donate.money import Money
 
 babel = Babel()
 
-#: Blueprints whose pages are for staff (or developers): always English.
-ENGLISH_ONLY = frozenset({"staff", "outbox"})
+#: Blueprints whose pages are for staff or developers (the sandbox stands in for a
+#: provider's own checkout page): always English.
+ENGLISH_ONLY = frozenset({"staff", "outbox", "sandbox"})
 
 
 def init_app(app: Flask) -> None:
@@ -27,7 +33,9 @@ def init_app(app: Flask) -> None:
     # (the test client reuses one app context for many requests).
     app.before_request(refresh)
     app.jinja_env.filters["day"] = format_day
-    app.jinja_env.globals["reader_locale"] = current_locale
+    app.jinja_env.globals.update(reader_locale=current_locale, whole_amount=whole_amount,
+                                 short_number=short_number, money_example=money_example,
+                                 currency_mark=currency_mark)
     from donate.newsletter.service import consent_text
 
     app.jinja_env.globals["consent_text"] = consent_text
@@ -55,10 +63,13 @@ def select_locale() -> str:
 
 
 def _posted_lang() -> object:
-    if request.is_json:
-        body = request.get_json(silent=True)
-        return body.get("lang") if isinstance(body, dict) else None
-    return request.form.get("lang")
+    try:
+        if request.is_json:
+            body = request.get_json(silent=True)
+            return body.get("lang") if isinstance(body, dict) else None
+        return request.form.get("lang")
+    except HTTPException:  # a body too big or unreadable: its error page still needs a language
+        return None
 
 
 def current_locale() -> str:
@@ -81,3 +92,30 @@ def format_day(value: date | datetime, style: str = "medium") -> str:
     if isinstance(value, datetime):
         value = value.date()
     return dates.format_date(value, style, locale=locale_for_formatting())
+
+
+def whole_amount(major: int | str, currency: str) -> str:
+    """A round amount without decimals, as on a preset button: "$25", "25 €"."""
+    locale = locale_for_formatting()
+    pattern = locale.currency_formats["standard"].pattern.split(";")[0]
+    return numbers.format_currency(Decimal(major), currency, format=pattern.replace(".00", ""),
+                                   locale=locale, currency_digits=False)
+
+
+def short_number(money: Money) -> str:
+    """The amount's number alone, without ".00" when it is round: "10", but "10,50"."""
+    unit = 10 ** money.exponent
+    if money.minor % unit == 0:
+        return numbers.format_decimal(money.minor // unit, locale=locale_for_formatting())
+    return numbers.format_decimal(money.major, format="#,##0." + "0" * money.exponent,
+                                  locale=locale_for_formatting())
+
+
+def money_example() -> str:
+    """25.50 written as the reader writes decimals ("25,50"), for a field's hint."""
+    return numbers.format_decimal(Decimal("25.50"), format="0.00", locale=locale_for_formatting())
+
+
+def currency_mark(text: str) -> Markup:
+    """The currency named in the amount's label, marked so that widget.js can change it."""
+    return Markup('<span id="amount-currency">%s</span>') % text

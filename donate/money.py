@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_currency
+from flask_babel import gettext as _
 
 #: ISO 4217 minor-unit exponents for the currencies we know how to take.
 CURRENCY_EXPONENTS = {
@@ -13,6 +14,9 @@ CURRENCY_EXPONENTS = {
     "DKK": 2, "PLN": 2, "CZK": 2, "JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3, "JOD": 3,
 }
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$"}
+
+#: Where a currency code written in letters touches a digit ("CHF12.34").
+CODE_BESIDE_DIGIT = re.compile(r"(?<=[A-Z])(?=\d)|(?<=\d)(?=[A-Z])")
 
 #: Digits, optionally one decimal separator ("." or "," as German readers type it) and more
 #: digits. No signs, exponents, spaces, thousands separators, NaN or Infinity.
@@ -50,7 +54,9 @@ class Money:
     def format(self, locale: str | None = None) -> str:
         """The amount as a reader of `locale` (by default the request's language) writes it:
         "$1,025.50" in English, "1.025,50 $" in German (CLDR data, through Babel)."""
-        return format_currency(self.major, self.currency, locale=locale or _reader_locale())
+        text = format_currency(self.major, self.currency, locale=locale or _reader_locale())
+        # CLDR's currency spacing, which Babel leaves out and browsers apply: "CHF 12.34"
+        return CODE_BESIDE_DIGIT.sub("\u00a0", text)
 
     def __add__(self, other: "Money") -> "Money":
         if other.currency != self.currency:
@@ -67,7 +73,8 @@ def to_minor(major: Decimal, currency: str) -> int:
 
 
 def _too_many_decimals(currency: str) -> AmountError:
-    return AmountError(f"{currency} amounts have at most {CURRENCY_EXPONENTS[currency]} decimals")
+    return AmountError(_("%(currency)s amounts have at most %(count)d decimals",
+                         currency=currency, count=CURRENCY_EXPONENTS[currency]))
 
 
 def money(major_text: str, currency: str) -> Money:
@@ -78,21 +85,22 @@ def money(major_text: str, currency: str) -> Money:
 def parse_amount(text: object, currency: str, minimum: Money, maximum: Money) -> Money:
     """Parse what a reader typed into Money within [minimum, maximum], or raise AmountError."""
     if not isinstance(text, str):
-        raise AmountError("Enter the amount as text, such as 25 or 25.50")
+        raise AmountError(_("Enter the amount as text, such as 25 or 25.50"))
     cleaned = text.strip()
     if not cleaned:
-        raise AmountError("Enter an amount")
+        raise AmountError(_("Enter an amount"))
     if not AMOUNT_PATTERN.fullmatch(cleaned):
-        raise AmountError("Enter a number such as 25 or 25.50, without signs or symbols")
-    whole, _, fraction = cleaned.replace(",", ".").partition(".")
+        raise AmountError(_("Enter a number such as 25 or 25.50, without signs or symbols"))
+    whole, _separator, fraction = cleaned.replace(",", ".").partition(".")
     # Counted as typed, so "1,000" (a thousand, to some readers) is not taken as 1.000.
     if len(fraction) > CURRENCY_EXPONENTS[currency]:
         raise _too_many_decimals(currency)
     amount = Money(to_minor(Decimal(f"{whole}.{fraction or 0}"), currency), currency)
     if amount < minimum:
-        raise AmountError(f"The smallest donation is {minimum.format()}")
+        raise AmountError(_("The smallest donation is %(amount)s", amount=minimum.format()))
     if amount > maximum:
-        raise AmountError(f"The largest donation online is {maximum.format()}")
+        raise AmountError(_("The largest donation online is %(amount)s",
+                            amount=maximum.format()))
     return amount
 
 

@@ -67,11 +67,19 @@ def test_money_refuses_floats_and_unknown_currencies():
 
 @pytest.mark.parametrize(("amount", "shown"), [
     (Money(2550, "USD"), "$25.50"), (Money(1000, "EUR"), "€10.00"), (Money(5, "EUR"), "€0.05"),
-    (Money(500, "JPY"), "¥500"), (Money(1234, "CHF"), "12.34 CHF"),
-    (Money(1500, "BHD"), "1.500 BHD"),
+    (Money(500, "JPY"), "¥500"), (Money(1234, "CHF"), "CHF\u00a012.34"),
+    (Money(1500, "BHD"), "BHD\u00a01.500"), (Money(102550, "USD"), "$1,025.50"),
 ])
 def test_money_is_formatted_with_the_currencys_decimals(amount, shown):
     assert amount.format() == shown
+
+
+@pytest.mark.parametrize(("amount", "shown"), [
+    (Money(2550, "USD"), "25,50\u00a0$"), (Money(102550, "EUR"), "1.025,50\u00a0€"),
+    (Money(500, "JPY"), "500\u00a0¥"), (Money(1234, "CHF"), "12,34\u00a0CHF"),
+])
+def test_money_is_formatted_as_german_readers_write_it(amount, shown):
+    assert amount.format("de") == shown
 
 
 @given(st.integers(min_value=100, max_value=1_000_000), st.sampled_from(["USD", "EUR"]))

@@ -11,16 +11,17 @@ already do, and what we add").
 import time
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 
 FIELD = "form_token"
 SALT = "donate.widget-form-token"
 #: A token stamped further in the future than this comes from a forger (or a broken clock).
 CLOCK_SKEW_SECONDS = 60
-EXPIRED = ("This form has expired or could not be checked. Please look over your donation and "
-           "send it again.")
-TOO_FAST = ("That was quicker than we expected from a person. Please look over your donation "
-            "and send it again.")
+EXPIRED = _l("This form has expired or could not be checked. Please look over your donation "
+             "and send it again.")
+TOO_FAST = _l("That was quicker than we expected from a person. Please look over your "
+              "donation and send it again.")
 
 
 def _serializer() -> URLSafeSerializer:

@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask import current_app, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from donate.abuse.blocklist import block_for
 from donate.abuse.form_token import FIELD as FORM_TOKEN
@@ -17,10 +19,10 @@ from donate.ledger.events import DonationRequest
 from donate.money import money
 
 log = logging.getLogger("donate.abuse")
-BLOCKED = ("We cannot take donations from your network or email address right now. If you "
-           "think this is a mistake, please write to us and we will sort it out.")
-STRICT_EMAIL = ("Please enter your email address: we are seeing unusual activity and ask "
-                "every donor for it for the moment.")
+BLOCKED = _l("We cannot take donations from your network or email address right now. If you "
+             "think this is a mistake, please write to us and we will sort it out.")
+STRICT_EMAIL = _l("Please enter your email address: we are seeing unusual activity and ask "
+                  "every donor for it for the moment.")
 
 
 @dataclass(frozen=True)
@@ -44,12 +46,12 @@ def screen(fields: Mapping, form_post: bool) -> Screening:
     block = block_for(request.remote_addr, submitted_email())
     if block is not None:
         log.warning("blocked source refused", extra={"network": network, "block": block.id})
-        return Screening(refusal=BLOCKED, status=403)
+        return Screening(refusal=str(BLOCKED), status=403)
     if form_post:
         problem = form_token_problem(fields.get(FORM_TOKEN))
         if problem:
             log.info("form token refused", extra={"network": network, "problem": problem})
-            return Screening(refusal=problem, status=400)
+            return Screening(refusal=str(problem), status=400)
     pressure = current_pressure()
     raise_alerts(pressure)
     return Screening(strict=pressure.strict)
@@ -61,8 +63,9 @@ def strict_errors(donation: DonationRequest, screening: Screening) -> dict[str, 
         return {}
     errors = {}
     if not donation.email:
-        errors["email"] = STRICT_EMAIL
+        errors["email"] = str(STRICT_EMAIL)
     minimum = money(current_app.config["STRICT_MIN_AMOUNT"], donation.amount.currency)
     if donation.amount.minor < minimum.minor:
-        errors["amount"] = f"For the moment the smallest donation is {minimum.format()}."
+        errors["amount"] = _("For the moment the smallest donation is %(amount)s.",
+                             amount=minimum.format())
     return errors

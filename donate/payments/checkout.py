@@ -4,12 +4,14 @@ import logging
 from dataclasses import dataclass
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from donate.ledger import service as ledger
 from donate.ledger.models import Donation
 from donate.ledger.states import DonationStatus
 from donate.payments.base import CheckoutUnavailable, CheckoutUrls
 from donate.payments.registry import provider_named
+from donate.widget.messages import status_words
 
 log = logging.getLogger("donate.checkout")
 
@@ -30,7 +32,7 @@ def open_checkout(donation: Donation) -> CheckoutResult:
         return CheckoutResult(error=_closed_message(donation))
     provider = provider_named(donation.provider)
     if provider is None:
-        return CheckoutResult(error="This payment method is not available any more.")
+        return CheckoutResult(error=_("This payment method is not available any more."))
     urls = CheckoutUrls(
         success=url_for("widget.thanks", donation_id=donation.public_id, _external=True),
         cancel=url_for("widget.thanks", donation_id=donation.public_id, cancelled=1,
@@ -50,5 +52,5 @@ def open_checkout(donation: Donation) -> CheckoutResult:
 
 def _closed_message(donation: Donation) -> str:
     if donation.status == DonationStatus.FAILED:
-        return "The payment provider could not start this donation. Nothing was charged."
-    return f"This donation is already {donation.status.replace('_', ' ')}."
+        return _("The payment provider could not start this donation. Nothing was charged.")
+    return _("This donation is already %(status)s.", status=status_words(donation.status))

@@ -1,5 +1,5 @@
 /* Frames the donation widget right after this script tag and keeps the frame as tall as its page.
-   <script src="https://donate.example/embed.js" data-variant="slider|quick" data-currency="EUR" async></script> */
+   <script src="https://donate.example/embed.js" data-variant="slider|quick" data-currency="EUR" data-lang="de" async></script> */
 (function () {
   "use strict";
   var MARK = "data-donate-embedded";
@@ -21,10 +21,13 @@
 
   var serviceUrl = new URL(tag.src, location.href);
   var query = new URLSearchParams();
-  ["variant", "currency", "lang"].forEach(function (name) {
+  ["variant", "currency"].forEach(function (name) {
     var value = tag.getAttribute("data-" + name);
     if (value) query.set(name, value);
   });
+  // The widget speaks the tag's data-lang, else the article's own language, else the browser's.
+  var lang = tag.getAttribute("data-lang") || document.documentElement.lang;
+  if (lang) query.set("lang", lang.slice(0, 35));
   var page = location.href.split("#")[0];
   if (/^https?:$/.test(location.protocol) && page.length <= 2048) query.set("source", page);
 
@@ -49,6 +52,7 @@
     var data = event.data;
     if (event.origin !== serviceUrl.origin || event.source !== frame.contentWindow) return;
     if (!data || data.type !== "donate:resize") return;
+    if (typeof data.title === "string" && data.title.length <= 200) frame.title = data.title;
     var height = data.height;
     if (typeof height === "number" && isFinite(height) && height >= 50 && height <= 5000) {
       frame.style.height = Math.ceil(height) + "px";

@@ -3,13 +3,11 @@
 (() => {
   "use strict";
   const byId = (id) => document.getElementById(id);
-  const OFFLINE = "We could not reach the server. Please try again.";
-  const GENERIC = "Something went wrong on our side. Nothing was charged; please try again.";
-  const SLOW = "We have not heard back from the payment provider yet. If you completed the payment, it will still be counted and nothing more is needed.";
-  const ENDINGS = {
-    failed: "The payment did not go through. Nothing was charged.",
-    cancelled: "You cancelled the payment. Nothing was charged.",
-  };
+  /* Every sentence comes from the page, in the reader's language (donate/widget/messages.py). */
+  const MESSAGES = JSON.parse((byId("messages") || {}).textContent || "{}");
+  const say_ = (key, amount = "") => (MESSAGES[key] || key).replace("{amount}", amount);
+  const ENDINGS = { failed: say_("failed"), cancelled: say_("cancelled") };
+  const LANG = document.documentElement.lang || "en";
 
   /* Tell the embedding page how tall we are (height only), once per frame at most. */
   function reportHeight() {
@@ -21,7 +19,8 @@
       const height = Math.ceil(document.documentElement.getBoundingClientRect().height);
       if (height === last) return;
       last = height;
-      window.parent.postMessage({ type: "donate:resize", height }, "*");
+      // the title names the frame for screen readers, in the widget's language
+      window.parent.postMessage({ type: "donate:resize", height, title: document.title }, "*");
     };
     send();
     if (!window.ResizeObserver) return;
@@ -44,14 +43,15 @@
     return Number(match[1]) * unitOf(currency) + Number(fraction.padEnd(currency.decimals, "0"));
   }
 
-  function withSymbol(major, currency) {
-    return currency.symbol === currency.code ? `${major} ${currency.code}` : currency.symbol + major;
-  }
-
-  function format(minor, currency) {
+  /* As the reader's locale writes money ("$1,025.50", "1.025,50 $"). Intl gets the amount as
+     an exact decimal string, never a float; whole amounts (presets) are shown without cents. */
+  function format(minor, currency, whole = false) {
     const unit = unitOf(currency);
     const cents = currency.decimals ? "." + String(minor % unit).padStart(currency.decimals, "0") : "";
-    return withSymbol(idiv(minor, unit) + cents, currency);
+    const digits = whole ? 0 : currency.decimals;
+    return new Intl.NumberFormat(LANG, {
+      style: "currency", currency: currency.code, minimumFractionDigits: digits, maximumFractionDigits: digits,
+    }).format(idiv(minor, unit) + cents);
   }
 
   /* The smallest charge whose net after the fee rule [percent text, fixed minor] is `amount`. */
@@ -127,12 +127,12 @@
       if (!opened) return; // popup blocked: the plain form posts to _top
       event.preventDefault();
       tab = opened;
-      try { tab.document.title = "Opening the checkout…"; } catch (ignored) { /* not ours */ }
+      try { tab.document.title = say_("opening"); } catch (ignored) { /* not ours */ }
       clearErrors();
       key = key || newKey();
       const body = JSON.stringify(Object.fromEntries(new FormData(form)));
       setBusy(true);
-      say("Opening the checkout...");
+      say(say_("opening"));
       fetch(form.action, {
         method: "POST",
         credentials: "omit",
@@ -140,7 +140,7 @@
         body,
       }).then(
         (response) => response.json().catch(() => ({})).then((answer) => answered(response.status, answer)),
-        () => refused(OFFLINE), // the same key is kept: a retry returns the first answer
+        () => refused(say_("offline")), // the same key is kept: a retry returns the first answer
       );
     });
 
@@ -148,7 +148,7 @@
       if (!(code >= 500 && code !== 502)) key = null;
       if (code === 201 && answer.id && answer.redirect_url) return startWaiting(answer);
       if (code === 422 && answer.errors) refused("", answer.errors);
-      else refused(answer.error || GENERIC);
+      else refused(answer.error || say_("generic"));
     }
 
     function refused(message, errors) {
@@ -162,7 +162,7 @@
     function waitingText() {
       const chosen = form.querySelector('input[name="provider"]:checked') ||
         form.querySelector('input[name="provider"]');
-      return chosen && chosen.value === "paypal" ? "Waiting for PayPal..." : "Waiting for payment...";
+      return say_(chosen && chosen.value === "paypal" ? "waiting_paypal" : "waiting");
     }
 
     function startWaiting(answer) {
@@ -173,21 +173,21 @@
         const link = document.createElement("a");
         link.href = answer.redirect_url;
         link.target = "_blank";
-        link.textContent = "Open the payment page";
+        link.textContent = say_("open_page");
         say("");
         status.append(waitingText() + " ", link);
       }
       const url = form.dataset.statusUrl.replace("__id__", encodeURIComponent(answer.id));
       waiting = {
         id: answer.id,
-        poller: poll(url, { onFinal: finish, onPending: checkTab, onGiveUp: () => end(SLOW, "") }),
+        poller: poll(url, { onFinal: finish, onPending: checkTab, onGiveUp: () => end(say_("slow"), "") }),
       };
     }
 
     function checkTab() {
       if (warnedClosed || !tab || !tab.closed) return;
       warnedClosed = true;
-      say(waitingText() + " If you closed the payment tab without paying, nothing was charged.");
+      say(waitingText() + " " + say_("tab_closed"));
       again.hidden = false;
     }
 
@@ -200,19 +200,19 @@
         say(ENDINGS.cancelled, "bad");
         again.hidden = false;
       } else {
-        say("Validating payment information...");
+        say(say_("validating"));
       }
       waiting.poller.now();
     });
 
     function finish(donation) {
-      const monthly = donation.frequency === "monthly" ? "per month " : "";
       if (donation.status === "completed") {
         waiting = null;
         again.hidden = true;
-        say(`Thank you! Your donation of ${donation.charged_display} ${monthly}was received.`, "ok");
+        const key = donation.frequency === "monthly" ? "thanks_monthly" : "thanks_once";
+        say(say_(key, donation.charged_display), "ok"); // formatted in the language given in
       } else {
-        end(ENDINGS[donation.status] || `This donation is ${donation.status.replace(/_/g, " ")}.`, "bad");
+        end(ENDINGS[donation.status] || say_("status_" + donation.status), "bad");
       }
     }
 
@@ -321,15 +321,14 @@
       const cur = currency();
       const minor = toMinor(amount.value, cur);
       const unit = unitOf(cur);
-      const label = byId("amount-label"); // "Amount to donate in USD$": the last word names the currency
-      label.textContent = label.textContent.replace(/\S+$/, cur.symbol === cur.code ? cur.code : cur.code + cur.symbol);
+      byId("amount-currency").textContent = cur.symbol === cur.code ? cur.code : cur.code + cur.symbol;
       amount.pattern = cur.decimals ? `\\d+([.,]\\d{1,${cur.decimals}})?` : "\\d+";
       let tooFar = "";
-      if (minor !== null && minor < cur.min) tooFar = "The smallest donation is " + format(cur.min, cur);
-      if (minor !== null && minor > cur.max) tooFar = "The largest donation online is " + format(cur.max, cur);
+      if (minor !== null && minor < cur.min) tooFar = say_("smallest", format(cur.min, cur));
+      if (minor !== null && minor > cur.max) tooFar = say_("largest", format(cur.max, cur));
       amount.setCustomValidity(tooFar);
       for (const preset of presets) {
-        preset.textContent = withSymbol(preset.dataset.preset, cur);
+        preset.textContent = format(preset.dataset.preset * unit, cur, true);
         preset.setAttribute("aria-pressed", String(minor === preset.dataset.preset * unit));
       }
       if (minor !== null) {
@@ -347,8 +346,8 @@
       const provider = form.elements.provider ? form.elements.provider.value : "";
       const rule = form.elements.cover_fees.checked && (fees[provider] || {})[cur.code];
       const charged = rule ? grossUp(minor, rule) : minor;
-      const monthly = form.elements.frequency.value === "monthly" ? " per month" : "";
-      total.textContent = `Total: ${format(charged, cur)}${monthly}`;
+      const monthly = form.elements.frequency.value === "monthly";
+      total.textContent = say_(monthly ? "total_monthly" : "total_once", format(charged, cur));
     }
 
     refresh();
@@ -379,7 +378,7 @@
     function show(state) {
       const template = document.querySelector(`template[data-message="${state}"]`);
       if (template) status.replaceChildren(template.content.cloneNode(true));
-      else status.textContent = `This donation is ${state.replace(/_/g, " ")}.`;
+      else status.textContent = say_("status_" + state);
       status.dataset.tone = state === "completed" ? "ok" : state in ENDINGS ? "bad" : "";
     }
 
@@ -410,7 +409,7 @@
         body: JSON.stringify(Object.fromEntries(new FormData(form))),
       }).then(
         (response) => response.json().catch(() => ({})).then((answer) => answered(response.status, answer)),
-        () => say(OFFLINE, "bad"),
+        () => say(say_("offline"), "bad"),
       ).then(() => { button.disabled = false; });
     });
 
@@ -423,7 +422,7 @@
         email.setAttribute("aria-invalid", "true");
         email.focus();
       } else {
-        say(answer.error || "Something went wrong on our side. Please try again.", "bad");
+        say(answer.error || say_("retry"), "bad");
       }
     }
   }

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from flask_babel import gettext as _
+
 from donate.emails import read_email
 from donate.ledger.events import DonationRequest
 from donate.money import AmountError, gross_up, parse_amount
@@ -40,17 +42,19 @@ def read_donation(fields: Mapping, settings: WidgetSettings, providers: list[str
         if isinstance(value, bool) and name in {"cover_fees", "newsletter"}:
             value = "1" if value else "0"
         if value is not None and not isinstance(value, str):
-            errors[name] = "Must be text" + (
-                ', such as "25.50" (numbers lose precision)' if name == "amount" else "")
+            errors[name] = (_('Must be text, such as "25.50" (numbers lose precision)')
+                            if name == "amount" else _("Must be text"))
         text[name] = value.strip() if isinstance(value, str) else None
 
     currency = (text["currency"] or "").upper()
     if "currency" not in errors and currency not in settings.currency_codes:
-        errors["currency"] = f"Choose one of {', '.join(settings.currency_codes)}"
+        errors["currency"] = _("Choose one of %(choices)s",
+                               choices=", ".join(settings.currency_codes))
     if "frequency" not in errors and text["frequency"] not in FREQUENCIES:
-        errors["frequency"] = "Choose once or monthly"
+        errors["frequency"] = _("Choose once or monthly")
     if "provider" not in errors and text["provider"] not in providers:
-        errors["provider"] = f"Choose a payment method: {', '.join(providers)}"
+        errors["provider"] = _("Choose a payment method: %(choices)s",
+                               choices=", ".join(providers))
     amount = None
     if "amount" not in errors and "currency" not in errors:
         try:
@@ -59,21 +63,21 @@ def read_donation(fields: Mapping, settings: WidgetSettings, providers: list[str
         except AmountError as bad:
             errors["amount"] = str(bad)
     elif "amount" not in errors and not text["amount"]:
-        errors["amount"] = "Enter an amount"
+        errors["amount"] = _("Enter an amount")
     flags = {}
     for name in ("cover_fees", "newsletter"):
         if name not in errors:
             flag = _read_flag(text[name])
             if flag is None:
-                errors[name] = "Must be yes or no"
+                errors[name] = _("Must be yes or no")
             flags[name] = bool(flag)
     email = _check(errors, "email", text["email"], read_email)
     name = _check(errors, "name", text["name"], _read_name)
     source = _read_source(text["source"]) if "source" not in errors else None
     if flags.get("newsletter") and not email and "email" not in errors:
-        errors["email"] = "Enter your email to get the newsletter"
+        errors["email"] = _("Enter your email to get the newsletter")
     if idempotency_key is not None and not IDEMPOTENCY_KEY.fullmatch(idempotency_key):
-        errors["Idempotency-Key"] = "Must be 1 to 255 visible ASCII characters"
+        errors["Idempotency-Key"] = _("Must be 1 to 255 visible ASCII characters")
     if errors:
         return Intake(errors=errors)
 
@@ -103,9 +107,9 @@ def _read_flag(value: str | None) -> bool | None:
 
 def _read_name(value: str) -> str:
     if len(value) > MAX_NAME:
-        raise ValueError(f"A name has at most {MAX_NAME} characters")
+        raise ValueError(_("A name has at most %(count)d characters", count=MAX_NAME))
     if any(unicodedata.category(char).startswith("C") for char in value):
-        raise ValueError("A name cannot contain control characters or line breaks")
+        raise ValueError(_("A name cannot contain control characters or line breaks"))
     return value
 
 

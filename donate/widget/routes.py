@@ -19,16 +19,19 @@ from donate.abuse import guard
 from donate.abuse.limits import limit_checkout
 from donate.abuse.networks import client_network
 from donate.extensions import csrf, db
-from donate.i18n import current_locale
+from donate.i18n import current_locale, speaking
 from donate.ledger import service as ledger
 from donate.ledger.models import Donation, new_public_id
 from donate.payments.checkout import open_checkout
 from donate.payments.registry import enabled_providers
 from donate.security import embeddable
 from donate.widget.intake import read_donation
+from donate.widget.messages import script_messages, status_words
 from donate.widget.settings import widget_settings
 
 bp = Blueprint("widget", __name__)
+bp.add_app_template_global(script_messages)
+bp.add_app_template_global(status_words)
 VARIANTS = ("slider", "quick", "newsletter")
 
 
@@ -164,7 +167,8 @@ def status(donation_id: str):
     response = jsonify(id=donation.public_id, status=donation.status,
                        amount=donation.amount_minor, fee=donation.fee_minor,
                        charged=donation.charged_minor, currency=donation.currency,
-                       frequency=donation.frequency, charged_display=donation.charged.format())
+                       frequency=donation.frequency,
+                       charged_display=donation.charged.format(donation.locale))
     response.headers["Cache-Control"] = "no-store"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
@@ -175,7 +179,9 @@ def status(donation_id: str):
 def thanks(donation_id: str):
     """Where checkout returns: waits for the ledger's word, then thanks (or explains)."""
     donation = _donation(donation_id)
-    return render_template("widget/thanks.html", donation=donation,
-                           cancelled=request.args.get("cancelled") == "1",
-                           try_again=donation.source or url_for(
-                               "widget.widget", currency=donation.currency))
+    with speaking(donation.locale):  # checkout sends the reader back without a `lang`
+        return render_template("widget/thanks.html", donation=donation,
+                               cancelled=request.args.get("cancelled") == "1",
+                               try_again=donation.source or url_for(
+                                   "widget.widget", currency=donation.currency,
+                                   lang=donation.locale))

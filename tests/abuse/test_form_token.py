@@ -46,7 +46,7 @@ def test_a_bad_token_is_refused_with_a_message_and_nothing_written(reader, token
     answer = reader.post_form(form)
     assert answer.status_code == 400
     html = answer.get_data(as_text=True).replace("&#39;", "'")
-    assert message in html
+    assert str(message) in html
     assert 'value="reader@example.org"' in html  # the reader's values come back
     assert token_of(html) != form.get("form_token")  # with a fresh token to send again
     assert written() == (0, 0, 0)

@@ -48,7 +48,7 @@ def widget_page(client, query="") -> tuple[str, Page]:
 
 def test_the_slider_widget_offers_the_seed_sites_controls(client):
     html, page = widget_page(client)
-    assert "Amount to donate in USD$" in html
+    assert "Amount to donate in <span id=\"amount-currency\">USD$</span>" in html
     [slider] = page.all("input", type="range")
     assert (slider["min"], slider["max"]) == ("5", "100")
     assert page.all("input", name="amount")
@@ -63,7 +63,7 @@ def test_the_slider_widget_offers_the_seed_sites_controls(client):
 
 def test_the_currency_can_be_chosen_by_the_embed(client):
     html, page = widget_page(client, "?currency=EUR")
-    assert "Amount to donate in EUR€" in html
+    assert "Amount to donate in <span id=\"amount-currency\">EUR€</span>" in html
     [checked] = [radio for radio in page.all("input", name="currency") if "checked" in radio]
     assert checked["value"] == "EUR"
 
@@ -131,7 +131,7 @@ def test_ranges_presets_and_currencies_come_from_config(database_url):
         [slider] = page.all("input", type="range")
         assert (slider["min"], slider["max"]) == ("2", "50")
         assert {radio["value"] for radio in page.all("input", name="currency")} == {"EUR", "GBP"}
-        assert "Amount to donate in EUR€" in html
+        assert "Amount to donate in <span id=\"amount-currency\">EUR€</span>" in html
         quick, _ = widget_page(client, "?variant=quick")
         assert "Donate a quick 3 spot!" in quick
 
