@@ -27,6 +27,7 @@ from donate.payments.registry import enabled_providers
 from donate.security import embeddable
 from donate.widget.intake import read_donation
 from donate.widget.messages import script_messages, status_words
+from donate.widget.page_cache import cached_page
 from donate.widget.settings import widget_settings
 
 bp = Blueprint("widget", __name__)
@@ -58,11 +59,19 @@ def render_widget(variant: str, status: int = 200, errors: dict | None = None,
     elif currency not in codes:
         currency = codes[0]
     providers = enabled_providers()
-    return render_template(
-        f"widget/{variant}.html", variant=variant, settings=settings, currency=currency,
-        providers=providers, fee_table=settings.fee_table_for_script(list(providers)),
-        source=values.get("source") or request.args.get("source", ""), values=values,
-        errors=errors or {}, problem=problem), status
+    source = values.get("source") or request.args.get("source", "")
+
+    def render(**per_request) -> str:
+        return render_template(
+            f"widget/{variant}.html", variant=variant, settings=settings, currency=currency,
+            providers=providers, fee_table=settings.fee_table_for_script(list(providers)),
+            values=values, errors=errors or {}, problem=problem, **{"source": source,
+                                                                   **per_request})
+
+    if values or errors or problem:
+        return render(), status
+    page = cached_page((variant, currency, current_locale()), render, source)
+    return page, status, {"Vary": "Accept-Language"}
 
 
 @bp.get("/widget")

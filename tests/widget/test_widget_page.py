@@ -4,7 +4,9 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from markupsafe import escape
 
+from donate.abuse.form_token import form_token_problem
 from tests.conftest import make_app, widget_form
 
 
@@ -160,3 +162,21 @@ def test_the_demo_article_embeds_the_widget_with_one_script_tag(client):
     page = Page(client.get("/demo").get_data(as_text=True))
     embeds = [script for script in page.all("script") if script.get("src") == "/embed.js"]
     assert {script.get("data-variant") for script in embeds} == {"slider", "quick"}
+
+
+def test_the_cached_widget_page_is_filled_in_afresh_for_every_request(client):
+    """The page is rendered once and reused (donate/widget/page_cache.py): what is per request
+    (nonce, form token, the article's address) must never leak from one reader to the next."""
+    seen = []
+    for source in ("https://news.example/a?x=1&y=\"<b>", "https://news.example/b"):
+        response = client.get("/widget", query_string={"source": source})
+        page = response.get_data(as_text=True)
+        nonce = re.search(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"])[1]
+        assert f'<style nonce="{nonce}">' in page
+        token = re.search(r'name="form_token" value="([^"]+)"', page)[1]
+        assert f'name="source" value="{escape(source)}"' in page
+        assert "\x1e" not in page
+        assert "Accept-Language" in response.headers["Vary"]
+        assert form_token_problem(token) is None
+        seen.append(nonce)
+    assert seen[0] != seen[1]
