@@ -4,9 +4,11 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from donate.extensions import db
+from donate.i18n import speaking
 from donate.ledger.models import Donation, Donor
 from donate.ledger.states import DonationStatus
 from donate.mail.render import render_email
@@ -39,10 +41,11 @@ def enqueue_summaries(year: int) -> Iterator[bool]:
         totals: dict[str, int] = defaultdict(int)
         for gift in gifts:
             totals[gift.currency] += gift.charged_minor - gift.refunded_minor
-        rendered = render_email(
-            "annual_summary", f"Your {year} giving summary", donor=donor, year=year, gifts=gifts,
-            totals=[Money(minor, currency) for currency, minor in sorted(totals.items())],
-            manage_url=external_url("donors.manage"))
+        with speaking(donor.locale):
+            rendered = render_email(
+                "annual_summary", _("Your %(year)s giving summary", year=year), donor=donor,
+                year=year, gifts=gifts, manage_url=external_url("donors.manage"),
+                totals=[Money(minor, currency) for currency, minor in sorted(totals.items())])
         new = enqueue(kind="annual_summary", dedupe_key=f"annual:{donor_id}:{year}",
                       to=donor.email, subject=rendered.subject, text=rendered.text,
                       html=rendered.html) is not None

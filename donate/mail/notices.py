@@ -1,5 +1,11 @@
-"""The emails a change in the ledger causes, enqueued in the ledger's own transaction."""
+"""The emails a change in the ledger causes, enqueued in the ledger's own transaction.
 
+Each speaks the donor's language, not the request's: most are caused by a provider's webhook.
+"""
+
+from flask_babel import gettext as _
+
+from donate.i18n import speaking
 from donate.ledger.models import Donation, Pledge
 from donate.ledger.states import DonationStatus, PledgeStatus
 from donate.mail.render import render_email
@@ -14,17 +20,20 @@ UNPAID = {D.PENDING, D.FAILED, D.CANCELLED}
 
 def donation_changed(donation: Donation, old: DonationStatus, new: DonationStatus) -> None:
     email = donation.donor.email if donation.donor else None
-    if new == D.COMPLETED and old in UNPAID:
-        if email:
+    if not email:
+        return
+    with speaking(donation.locale):
+        if new == D.COMPLETED and old in UNPAID:
             _send_receipt(donation, email)
-        if donation.newsletter_opt_in and email:
-            from donate.newsletter.service import sign_up_from_checkout
+            if donation.newsletter_opt_in:
+                from donate.newsletter.service import sign_up_from_checkout
 
-            sign_up_from_checkout(email, donation.source)
-    elif new in {D.REFUNDED, D.PARTIALLY_REFUNDED} and email:
-        refunded = Money(donation.refunded_minor, donation.currency)
-        _send(donation, email, "refund", f"Your refund of {refunded.format()}",
-              f"refund:{donation.public_id}:{donation.refunded_minor}", refunded=refunded)
+                sign_up_from_checkout(email, donation.source)
+        elif new in {D.REFUNDED, D.PARTIALLY_REFUNDED}:
+            refunded = Money(donation.refunded_minor, donation.currency)
+            _send(donation, email, "refund",
+                  _("Your refund of %(amount)s", amount=refunded.format()),
+                  f"refund:{donation.public_id}:{donation.refunded_minor}", refunded=refunded)
 
 
 def pledge_changed(pledge: Pledge, old: PledgeStatus, new: PledgeStatus) -> None:
@@ -32,19 +41,22 @@ def pledge_changed(pledge: Pledge, old: PledgeStatus, new: PledgeStatus) -> None
     if not email:
         return
     amount = Money(pledge.charged_minor, pledge.currency)
-    if new == P.PAST_DUE:
-        _send(pledge, email, "payment_failed", "Your monthly donation did not go through",
-              f"payment-failed:{pledge.public_id}:{pledge.status_as_of:%Y%m%d%H%M%S}",
-              pledge=pledge, amount=amount)
-    elif new == P.CANCELLED and old in {P.ACTIVE, P.PAST_DUE}:
-        _send(pledge, email, "pledge_cancelled", "Your monthly donation has ended",
-              f"pledge-cancelled:{pledge.public_id}", pledge=pledge, amount=amount)
+    with speaking(pledge.donor.locale):
+        if new == P.PAST_DUE:
+            _send(pledge, email, "payment_failed",
+                  _("Your monthly donation did not go through"),
+                  f"payment-failed:{pledge.public_id}:{pledge.status_as_of:%Y%m%d%H%M%S}",
+                  pledge=pledge, amount=amount)
+        elif new == P.CANCELLED and old in {P.ACTIVE, P.PAST_DUE}:
+            _send(pledge, email, "pledge_cancelled", _("Your monthly donation has ended"),
+                  f"pledge-cancelled:{pledge.public_id}", pledge=pledge, amount=amount)
 
 
 def _send_receipt(donation: Donation, email: str) -> None:
     installment = donation.kind == "installment"
-    subject = (f"Receipt {donation.receipt_number}: your "
-               f"{'monthly ' if installment else ''}donation of {donation.charged.format()}")
+    values = {"number": donation.receipt_number, "amount": donation.charged.format()}
+    subject = (_("Receipt %(number)s: your monthly donation of %(amount)s", **values)
+               if installment else _("Receipt %(number)s: your donation of %(amount)s", **values))
     _send(donation, email, "receipt", subject, f"receipt:{donation.public_id}",
           installment=installment)
 
