@@ -4,6 +4,7 @@ from datetime import datetime
 from functools import wraps
 
 from flask import flash, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from donate.donors import privacy, selfservice
@@ -39,7 +40,8 @@ def donations(donor: Donor):
                     if gift.completed_at and gift.status in COUNTED}, reverse=True)
     subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == donor.email))
     return render_template("donors/donations.html", donor=donor, gifts=gifts, pledges=pledges,
-                           years=years, subscriber=subscriber, live=selfservice.LIVE)
+                           years=years, subscriber=subscriber, live=selfservice.LIVE,
+                           pledge_status_words=selfservice.pledge_status_words)
 
 
 @bp.post("/manage/pledges/<pledge_id>/<action>")
@@ -48,7 +50,7 @@ def change_pledge(donor: Donor, pledge_id: str, action: str):
     """Stop a monthly donation, change its amount, or update its card (at the provider)."""
     pledge = selfservice.own_pledge(donor, pledge_id)
     if pledge is None or action not in {"cancel", "amount", "card"}:
-        return render_template("error.html", code=404, message="There is nothing here."), 404
+        return render_template("error.html", code=404, message=_("There is nothing here.")), 404
     back = url_for("donors.donations", _external=True)
     outcome = {"cancel": lambda: selfservice.cancel(pledge),
                "amount": lambda: selfservice.change_amount(pledge, request.form.get(
@@ -66,7 +68,7 @@ def receipt(donor: Donor, donation_id: str):
     gift = db.session.scalar(select(Donation).where(Donation.public_id == donation_id,
                                                     Donation.donor_id == donor.id))
     if gift is None or not gift.receipt_number:
-        return render_template("error.html", code=404, message="There is nothing here."), 404
+        return render_template("error.html", code=404, message=_("There is nothing here.")), 404
     return render_template("donors/receipt.html", donor=donor, gift=gift)
 
 
@@ -93,10 +95,10 @@ def newsletter(donor: Donor):
     subscriber = db.session.scalar(select(Subscriber).where(Subscriber.email == donor.email))
     if request.form.get("action") == "unsubscribe" and subscriber is not None:
         unsubscribe(unsubscribe_token(subscriber))
-        flash("You will not get the newsletter any more.", "ok")
+        flash(_("You will not get the newsletter any more."), "ok")
     elif request.form.get("action") == "subscribe":
         sign_up(donor.email, url_for("donors.donations", _external=True))
-        flash("Check your inbox to confirm the newsletter.", "ok")
+        flash(_("Check your inbox to confirm the newsletter."), "ok")
     return redirect(url_for("donors.donations"), 303)
 
 
@@ -114,7 +116,7 @@ def export(donor: Donor):
 def erase(donor: Donor):
     """Erase the donor's personal data; financial records stay as the law requires."""
     if request.form.get("confirm") != "yes":
-        flash("Tick the box to confirm that you want your data erased.", "error")
+        flash(_("Tick the box to confirm that you want your data erased."), "error")
         return redirect(url_for("donors.donations"), 303)
     try:
         privacy.erase(donor)

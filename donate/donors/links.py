@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select, update
 
@@ -36,8 +37,9 @@ def send_manage_link(email: str) -> None:
         db.session.flush()
         token = _serializer().dumps({"link": link.id, "secret": secret})
         url = external_url("donors.open_link", token=token)
-        rendered = render_email("manage_link", "Your link to manage your donations", url=url,
-                                minutes=max_age // 60)
+        # In the request's language: the reader is on the page, waiting for this email.
+        rendered = render_email("manage_link", _("Your link to manage your donations"),
+                                url=url, minutes=max_age // 60)
         enqueue(kind="manage_link", dedupe_key=f"manage-link:{link.id}", to=donor.email,
                 subject=rendered.subject, text=rendered.text, html=rendered.html)
     db.session.commit()

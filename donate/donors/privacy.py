@@ -10,6 +10,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import delete, func, or_, select, update
 
 from donate.donors.models import DonorLink
@@ -55,7 +56,7 @@ def live_pledges(donor: Donor) -> list[Pledge]:
 def erase(donor: Donor) -> None:
     """Anonymise a donor in one transaction. Refuses while a monthly donation still runs."""
     if live_pledges(donor):
-        raise ValueError("Stop the monthly donations first; they would keep charging.")
+        raise ValueError(_("Stop the monthly donations first; they would keep charging."))
     email, name = donor.email, donor.name
     _scrub_mail(email, name)
     _scrub_provider_events(email, name)

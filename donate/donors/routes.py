@@ -9,14 +9,15 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 
 from donate.donors.links import send_manage_link, use_link
 from donate.emails import read_email
 from donate.extensions import csrf, limiter
+from donate.mail.render import tax_line
 
 bp = Blueprint("donors", __name__)
-SENT = ("If we know this address, a link to manage your donations is on its way. "
-        "It works once, for an hour.")
+bp.add_app_template_global(tax_line)
 
 
 @bp.get("/manage")
@@ -35,7 +36,9 @@ def request_link():
     except ValueError as bad:
         return render_template("donors/request_link.html", error=str(bad), email=email), 400
     send_manage_link(email)
-    return render_template("donors/request_link.html", sent=SENT), 202
+    sent = _("If we know this address, a link to manage your donations is on its way. "
+             "It works once, for an hour.")
+    return render_template("donors/request_link.html", sent=sent), 202
 
 
 @bp.get("/manage/link/<token>")

@@ -6,6 +6,8 @@ page says "requested", not "done", unless the provider answered at once (the san
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_pgettext
 from sqlalchemy import select
 
 from donate.extensions import db
@@ -17,6 +19,17 @@ from donate.payments.registry import provider_named
 from donate.widget.settings import widget_settings
 
 LIVE = {PledgeStatus.ACTIVE, PledgeStatus.PAST_DUE}
+#: A monthly donation's status as its donor reads it ("This monthly donation is past due.").
+PLEDGE_STATUS_WORDS = {
+    PledgeStatus.PENDING: lazy_pgettext("monthly donation", "pending"),
+    PledgeStatus.ACTIVE: lazy_pgettext("monthly donation", "active"),
+    PledgeStatus.PAST_DUE: lazy_pgettext("monthly donation", "past due"),
+    PledgeStatus.CANCELLED: lazy_pgettext("monthly donation", "cancelled"),
+}
+
+
+def pledge_status_words(status: str) -> str:
+    return str(PLEDGE_STATUS_WORDS.get(status, status.replace("_", " ")))
 
 
 @dataclass(frozen=True)
@@ -41,8 +54,8 @@ def cancel(pledge: Pledge) -> Outcome:
         provider.cancel_pledge(pledge)
     except ProviderError as refused:
         return Outcome(False, str(refused))
-    return Outcome(True, f"We asked {provider.label} to stop your monthly donation. You will "
-                         "get an email when it has ended.")
+    return Outcome(True, _("We asked %(provider)s to stop your monthly donation. You will get "
+                           "an email when it has ended.", provider=provider.label))
 
 
 def change_amount(pledge: Pledge, typed: str, return_url: str) -> Outcome:
@@ -60,9 +73,10 @@ def change_amount(pledge: Pledge, typed: str, return_url: str) -> Outcome:
     except ProviderError as refused:
         return Outcome(False, str(refused))
     if approval:
-        return Outcome(True, f"Approve {amount.format()} a month at {provider.label}.", approval)
-    return Outcome(True, f"Your monthly donation will be {amount.format()} from the next "
-                         "payment on.")
+        return Outcome(True, _("Approve %(amount)s a month at %(provider)s.",
+                               amount=amount.format(), provider=provider.label), approval)
+    return Outcome(True, _("Your monthly donation will be %(amount)s from the next payment on.",
+                           amount=amount.format()))
 
 
 def card_page(pledge: Pledge, return_url: str) -> Outcome:
@@ -77,8 +91,9 @@ def card_page(pledge: Pledge, return_url: str) -> Outcome:
 
 def _live_provider(pledge: Pledge):
     if pledge.status not in LIVE or not pledge.provider_ref:
-        return Outcome(False, f"This monthly donation is {pledge.status.replace('_', ' ')}.")
+        return Outcome(False, _("This monthly donation is %(status)s.",
+                                status=pledge_status_words(pledge.status)))
     provider = provider_named(pledge.provider)
     if provider is None:
-        return Outcome(False, "Please contact us to change this monthly donation.")
+        return Outcome(False, _("Please contact us to change this monthly donation."))
     return provider
