@@ -8,6 +8,7 @@ cookie, and the confirm and unsubscribe POSTs are authorised by the signed token
 from collections.abc import Mapping
 
 from flask import Blueprint, current_app, jsonify, render_template, request
+from flask_babel import gettext as _
 
 from donate.emails import read_email
 from donate.extensions import csrf, limiter
@@ -17,7 +18,6 @@ from donate.widget.intake import _read_source
 from donate.widget.routes import wants_json
 
 bp = Blueprint("newsletter", __name__, url_prefix="/newsletter")
-THANKS = "Thanks! Check your inbox to confirm your subscription."
 
 
 @bp.before_request
@@ -42,9 +42,10 @@ def sign_up():
         return render_template("newsletter/sign_up.html", error=error, source=source,
                                email=_text(fields.get("email"))), 400
     service.sign_up(email, source)
+    thanks = _("Thanks! Check your inbox to confirm your subscription.")
     if wants_json():
-        return jsonify(message=THANKS), 202
-    return render_template("newsletter/thanks.html", message=THANKS), 202
+        return jsonify(message=thanks), 202
+    return render_template("newsletter/thanks.html", message=thanks), 202
 
 
 @bp.get("/confirm/<token>")
@@ -88,7 +89,7 @@ def _email_from(fields: Mapping) -> tuple[str | None, str | None]:
     """The checked, lower-cased address, or the message saying what is wrong with it."""
     value = _text(fields.get("email"))
     if not value:
-        return None, "Enter your email address"
+        return None, _("Enter your email address")
     try:
         return read_email(value), None
     except ValueError as bad:

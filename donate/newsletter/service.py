@@ -16,7 +16,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from donate.extensions import db
-from donate.i18n import current_locale
+from donate.i18n import current_locale, speaking
 from donate.ledger.models import utcnow
 from donate.mail.render import render_email
 from donate.newsletter.models import Subscriber, SubscriberStatus
@@ -154,11 +154,12 @@ def _mailed_within_the_hour(subscriber: Subscriber) -> bool:
 def _send_confirmation(subscriber: Subscriber) -> None:
     subscriber.confirmations_sent += 1
     subscriber.confirmation_sent_at = utcnow()
-    subject = f"Please confirm your subscription to {current_app.config['ORG_NAME']}"
-    email = render_email(
-        "newsletter_confirm", subject,
-        confirm_url=external_url("newsletter.confirm_page", token=confirm_token(subscriber)),
-        unsubscribe_url=_unsubscribe_url(subscriber))
+    with speaking(subscriber.locale):
+        email = render_email(
+            "newsletter_confirm", _("Please confirm your subscription to %(org)s",
+                                    org=current_app.config["ORG_NAME"]),
+            confirm_url=external_url("newsletter.confirm_page", token=confirm_token(subscriber)),
+            unsubscribe_url=_unsubscribe_url(subscriber))
     enqueue(kind="newsletter_confirmation",
             dedupe_key=f"newsletter-confirm:{subscriber.id}:{subscriber.confirmations_sent}",
             to=subscriber.email, subject=email.subject, text=email.text, html=email.html,
