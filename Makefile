@@ -6,7 +6,7 @@ export FLASK_APP := wsgi
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
 .PHONY: run test test-postgres lint install clean bench bench-widget browser-deps bench-load \
-	bench-outbox
+	bench-outbox translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ test: $(VENV)/.dev $(AXE)
 ## The suite against the local PostgreSQL server's `test` database.
 test-postgres: $(VENV)/.dev $(AXE)
 	TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(BIN)/pytest
+
+## After changing a reader-facing string: collect the marked strings, merge them into each
+## language's .po (translate what is new or empty there), and compile the .mo files we ship.
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output \
+		--project donate -o donate/translations/messages.pot .
+	$(BIN)/pybabel update -i donate/translations/messages.pot -d donate/translations \
+		--no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d donate/translations --statistics
 
 ## Seed BENCH_DONATIONS (default 1,000,000) donations into PostgreSQL (BENCH_DATABASE_URL,
 ## default the local server's `bench` database, created if missing) and time the staff

@@ -79,9 +79,11 @@ class Config:
     MAIL_MESSAGE_ID_DOMAIN = os.environ.get("MAIL_MESSAGE_ID_DOMAIN", "donate.localhost")
     #: Printed on every receipt.
     ORG_ADDRESS = os.environ.get("ORG_ADDRESS", "1 Example Street, 12345 Example City")
-    TAX_DEDUCTIBLE_TEXT = os.environ.get(
-        "TAX_DEDUCTIBLE_TEXT",
-        "No goods or services were provided in exchange for this contribution.")
+    #: The receipt's tax sentence. Unset, ours in the reader's language ("No goods or services
+    #: were provided..."); set, this for all, or per language as TAX_DEDUCTIBLE_TEXT_DE. Have
+    #: the wording checked for your country (a German Zuwendungsbestätigung has rules of its own).
+    TAX_DEDUCTIBLE_TEXT = os.environ.get("TAX_DEDUCTIBLE_TEXT")
+    TAX_DEDUCTIBLE_TEXT_DE = os.environ.get("TAX_DEDUCTIBLE_TEXT_DE")
 
     #: The words a reader agrees to when signing up; each subscriber keeps them as proof.
     #: Unset, readers see our own wording in their language; set, this text is shown to all,

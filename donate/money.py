@@ -97,9 +97,9 @@ def parse_amount(text: object, currency: str, minimum: Money, maximum: Money) ->
         raise _too_many_decimals(currency)
     amount = Money(to_minor(Decimal(f"{whole}.{fraction or 0}"), currency), currency)
     if amount < minimum:
-        raise AmountError(_("The smallest donation is %(amount)s", amount=minimum.format()))
+        raise AmountError(_("The smallest donation is %(amount)s.", amount=minimum.format()))
     if amount > maximum:
-        raise AmountError(_("The largest donation online is %(amount)s",
+        raise AmountError(_("The largest donation online is %(amount)s.",
                             amount=maximum.format()))
     return amount
 

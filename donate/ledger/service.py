@@ -277,7 +277,7 @@ def _apply_to_pledge(event: LedgerEvent, provider: str, event_id: str | None) ->
         pledge.provider_ref = event.subscription_ref
     email = _provider_email(event.email)
     if pledge.donor_id is None and email:
-        pledge.donor = _donor_for(email, event.name)
+        pledge.donor = _donor_for(email, event.name, _language_of(pledge))
     if event.action is Action.INSTALLMENT_PAID:
         _record_installment(pledge, event, event_id)
     late = pledge.status_as_of is not None and event.occurred_at < pledge.status_as_of
@@ -330,7 +330,8 @@ def _record_installment(pledge: Pledge, event: LedgerEvent, event_id: str | None
         donation = Donation(kind="installment", status=DonationStatus.PENDING,
                             currency=event.amount.currency,
                             amount_minor=charged - fee, fee_minor=fee, charged_minor=charged,
-                            provider=pledge.provider, pledge=pledge, source=pledge.source)
+                            provider=pledge.provider, pledge=pledge, source=pledge.source,
+                            locale=_language_of(pledge))
         db.session.add(donation)
     donation.payment_ref = event.payment_ref
     donation.donor = donation.donor or pledge.donor
@@ -340,9 +341,17 @@ def _record_installment(pledge: Pledge, event: LedgerEvent, event_id: str | None
 def _attach_donor(donation: Donation, event: LedgerEvent) -> None:
     email = _provider_email(event.email)
     if donation.donor_id is None and email:
-        donation.donor = _donor_for(email, event.name)
+        donation.donor = _donor_for(email, event.name, donation.locale)
         if donation.pledge and donation.pledge.donor_id is None:
             donation.pledge.donor = donation.donor
+
+
+def _language_of(pledge: Pledge) -> str:
+    """The language the reader chose the pledge in (its first donation's): every month's
+    receipt speaks it."""
+    first = db.session.scalar(select(Donation.locale).where(Donation.pledge_id == pledge.id)
+                              .order_by(Donation.id).limit(1))
+    return first or "en"
 
 
 def _provider_email(email: str | None) -> str | None:

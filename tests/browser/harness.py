@@ -45,7 +45,7 @@ def save_screenshot(target: Page | Locator, name: str) -> None:
 
 
 ARTICLE = """<!doctype html>
-<html lang="en">
+<html{lang}>
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Harbour Road gets bike lanes - The Example Gazette</title>
 <style>body{{max-width:40rem;margin:0 auto;padding:1rem;font:18px/1.5 Georgia,serif}}</style>
@@ -54,7 +54,7 @@ ARTICLE = """<!doctype html>
 <main>
 <h1>Harbour Road gets bike lanes</h1>
 <p>The council voted seven to two on Tuesday to build protected bike lanes along Harbour Road.</p>
-<script src="{service}/embed.js" data-variant="{variant}"{currency} async></script>
+<script src="{service}/embed.js" data-variant="{variant}"{attributes} async></script>
 <p>Construction is expected to start in the spring.</p>
 </main>
 </body>
@@ -87,13 +87,16 @@ class HostSite:
         self.numbers = itertools.count(1)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
-    def article(self, service: str, variant: str = "slider", currency: str | None = None) -> str:
-        """Publish an article that embeds the widget from `service`; return its URL."""
+    def article(self, service: str, variant: str = "slider", currency: str | None = None,
+                page_lang: str | None = "en", data_lang: str | None = None) -> str:
+        """Publish an article that embeds the widget from `service`; return its URL. The page
+        is in `page_lang` (no lang attribute if None); the tag may carry a `data_lang`."""
         path = f"/news/{next(self.numbers)}-harbour-road-bike-lanes.html"
-        attribute = f' data-currency="{html.escape(currency)}"' if currency else ""
-        self.pages[path] = ARTICLE.format(service=html.escape(service),
-                                          variant=html.escape(variant),
-                                          currency=attribute).encode()
+        attributes = "".join(f' data-{name}="{html.escape(value)}"' for name, value in
+                             (("currency", currency), ("lang", data_lang)) if value)
+        self.pages[path] = ARTICLE.format(
+            service=html.escape(service), variant=html.escape(variant), attributes=attributes,
+            lang=f' lang="{html.escape(page_lang)}"' if page_lang else "").encode()
         return self.origin + path
 
     def close(self) -> None:
