@@ -53,7 +53,7 @@ class CheckoutUnavailable(ProviderError):
 class Provider(ABC):
     name: ClassVar[str]
     #: what the reader sees on the choice of payment method
-    label: ClassVar[str]
+    label: ClassVar[str]  #: what readers see (translated: a lazy string)
     #: origins the reader's browser is sent to at checkout (for CSP form-action)
     checkout_origins: ClassVar[tuple[str, ...]] = ()
 

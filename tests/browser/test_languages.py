@@ -4,6 +4,7 @@ own lang, or from the browser's language, in that order; German amounts througho
 from playwright.sync_api import expect
 
 from tests.browser.conftest import latest_donation
+from tests.browser.harness import save_screenshot
 
 GERMAN_HEADING = "Unterstützen Sie unseren Journalismus"
 
@@ -23,6 +24,7 @@ def test_a_german_article_gets_a_german_widget_and_a_german_thank_you(page, host
     widget.get_by_text("Einmalig").click()
     widget.get_by_role("button", name="50\u00a0€").click()
     expect(widget.locator("#amount")).to_have_value("50")
+    save_screenshot(page.locator("iframe"), "widget-slider-de")
 
     with page.context.expect_page() as opened:
         widget.get_by_role("button", name="Spenden", exact=True).click()

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from flask import url_for
+from flask_babel import lazy_gettext
 
 from donate.ledger.events import LedgerEvent, MalformedEvent
 from donate.ledger.models import Donation, Pledge, ProviderEvent
@@ -34,7 +35,7 @@ OUTCOMES = ("pay", "decline", "cancel")
 
 class SandboxProvider(Provider):
     name = "sandbox"
-    label = "Sandbox (test payment)"
+    label = lazy_gettext("Sandbox (test payment)")
 
     def __init__(self, secret_key: str) -> None:
         # A key of its own, derived so that it never equals the session-signing key.

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import stripe
+from flask_babel import lazy_gettext
 
 from donate.ledger.events import LedgerEvent, MalformedEvent
 from donate.ledger.models import Donation, Pledge
@@ -32,7 +33,7 @@ UNAVAILABLE = "Card payments are not available right now."
 
 class StripeProvider(Provider):
     name = "stripe"
-    label = "Card"
+    label = lazy_gettext("Card")
     checkout_origins = ("https://checkout.stripe.com",)
 
     def __init__(self, secret_key: str, webhook_secret: str, api_base: str, org_name: str,
