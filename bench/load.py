@@ -2,6 +2,7 @@
 
     make bench-load                     # or: .venv/bin/python bench/load.py
     BENCH_SECONDS=20 BENCH_EVENTS=30000 .venv/bin/python bench/load.py
+    BENCH_RUNS=webhooks .venv/bin/python bench/load.py  # some of bare,widget,donations,webhooks
 
 Four runs, each wrk -t2 -c$BENCH_CONNECTIONS on 127.0.0.1: the bare Flask endpoint
 (bench/bare_app.py, the framework's ceiling), GET /widget, POST /donations (JSON, the sandbox
@@ -32,6 +33,9 @@ WRK = ROOT / "bench" / "wrk"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 EVENTS = int(os.environ.get("BENCH_EVENTS", "20000"))
+RUNS = set(os.environ.get("BENCH_RUNS", "bare,widget,donations,webhooks").split(","))
+#: the app listens here, the bare endpoint on the next port
+PORT = int(os.environ.get("BENCH_PORT", "8000"))
 DUPLICATES = 0.3
 SECRET_KEY = "bench-secret-key-" + "0" * 32
 
@@ -39,7 +43,7 @@ SECRET_KEY = "bench-secret-key-" + "0" * 32
 def app_environment(url: str) -> dict:
     return {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY,
             "DONATE_SANDBOX": "1", "RATELIMIT_ENABLED": "0",  # one client sends everything
-            "PUBLIC_URL": "http://127.0.0.1:8000", "FLASK_APP": "wsgi"}
+            "PUBLIC_URL": f"http://127.0.0.1:{PORT}", "FLASK_APP": "wsgi"}
 
 
 def fresh_schema(url: str) -> None:
@@ -166,20 +170,28 @@ def main() -> None:
         "GUNICORN_THREADS", 2), "wrk": f"-t2 -c{CONNECTIONS} -d{SECONDS}s",
         "wrk_version": subprocess.run(["wrk", "-v"], capture_output=True, text=True
                                       ).stdout.splitlines()[0]}}
-    with gunicorn("bench.bare_app:app", 8001, env) as bare:
-        results["bare_flask"] = wrk("get.lua", f"{bare}/")
+    if "bare" in RUNS:
+        with gunicorn("bench.bare_app:app", PORT + 1, env) as bare:
+            results["bare_flask"] = wrk("get.lua", f"{bare}/")
     deliveries_file = ROOT / "bench" / "results" / "webhook-deliveries.tsv"
-    with gunicorn("wsgi:app", 8000, env) as app:
-        results["get_widget"] = wrk("get.lua", f"{app}/widget")
-        results["post_donations"] = wrk("donations.lua", f"{app}/donations")
-        deliveries, unique = webhook_deliveries(url, deliveries_file)  # signed: 5 min to go
-        results["webhooks"] = wrk("webhooks.lua", app, str(deliveries_file), "2")
-        results["webhooks"].update(deliveries_in_file=deliveries, unique_events_in_file=unique)
-    results["webhook_ledger_check"] = ledger_check(url, acknowledged(deliveries_file))
-    results["ratios"] = {
-        "widget_to_bare": round(results["get_widget"]["rps"] / results["bare_flask"]["rps"], 3),
-        "new_webhook_events_per_second": round(
-            results["webhook_ledger_check"]["stored"] / results["webhooks"]["seconds"], 1)}
+    with gunicorn("wsgi:app", PORT, env) as app:
+        if "widget" in RUNS:
+            results["get_widget"] = wrk("get.lua", f"{app}/widget")
+        if "donations" in RUNS:
+            results["post_donations"] = wrk("donations.lua", f"{app}/donations")
+        if "webhooks" in RUNS:
+            deliveries, unique = webhook_deliveries(url, deliveries_file)  # signed: 5 min to go
+            results["webhooks"] = wrk("webhooks.lua", app, str(deliveries_file), "2")
+            results["webhooks"].update(deliveries_in_file=deliveries,
+                                       unique_events_in_file=unique)
+    results["ratios"] = {}
+    if "webhooks" in RUNS:
+        results["webhook_ledger_check"] = ledger_check(url, acknowledged(deliveries_file))
+        results["ratios"]["new_webhook_events_per_second"] = round(
+            results["webhook_ledger_check"]["stored"] / results["webhooks"]["seconds"], 1)
+    if {"bare", "widget"} <= RUNS:
+        results["ratios"]["widget_to_bare"] = round(
+            results["get_widget"]["rps"] / results["bare_flask"]["rps"], 3)
     text_out = json.dumps(results, indent=2)
     print(text_out)
     stamp = time.strftime("%Y%m%d-%H%M%S")
