@@ -9,6 +9,7 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from donate.emails import read_email
@@ -132,6 +133,22 @@ def record_provider_event(provider: str, event_id: str, type_: str,
         return existing, False
 
 
+def store_provider_event(provider: str, event_id: str, type_: str, payload: str) -> bool:
+    """Store an event for the events worker to apply; say whether it was new.
+
+    One statement and one commit (INSERT ... ON CONFLICT DO NOTHING): a repeated delivery
+    finds the stored row and changes nothing, without an error to roll back.
+    """
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    new = db.session.scalar(
+        dialect.insert(ProviderEvent)
+        .values(provider=provider, event_id=event_id, type=type_, payload=payload)
+        .on_conflict_do_nothing(index_elements=["provider", "event_id"])
+        .returning(ProviderEvent.id)) is not None
+    db.session.commit()
+    return new
+
+
 def apply_provider_event(event_row_id: int, translate) -> ProviderEvent:
     """Apply a stored event once: `translate(row)` gives its LedgerEvents.
 
@@ -140,9 +157,25 @@ def apply_provider_event(event_row_id: int, translate) -> ProviderEvent:
     retried; any other failure propagates, the row stays unprocessed, and the provider's
     retry (or `flask events replay`) applies it later.
     """
+    row = _apply_stored_event(event_row_id, translate)
+    db.session.commit()
+    return row
+
+
+def apply_provider_events(event_row_ids: list[int], translate) -> None:
+    """Apply several stored events as apply_provider_event does, in one transaction.
+
+    One commit for the lot, and the year's receipt-number lock taken once: how the events
+    worker keeps up with a burst. Any failure but the ledger's own refusals rolls back all.
+    """
+    for row_id in event_row_ids:
+        _apply_stored_event(row_id, translate)
+    db.session.commit()
+
+
+def _apply_stored_event(event_row_id: int, translate) -> ProviderEvent:
     row = _locked(ProviderEvent, event_row_id)
     if row.processed_at is not None:
-        db.session.rollback()
         return row
     row.attempts += 1
     row.processed_at = utcnow()
@@ -163,7 +196,6 @@ def apply_provider_event(event_row_id: int, translate) -> ProviderEvent:
         log.warning("provider event refused", extra={"event": row.event_id,
                                                      "provider": row.provider,
                                                      "error": row.error})
-    db.session.commit()
     return row
 
 
