@@ -25,7 +25,8 @@ def next_receipt_number(year: int) -> str:
 
 
 def _increment(year: int) -> int | None:
-    return db.session.execute(
-        update(ReceiptSequence).where(ReceiptSequence.year == year)
-        .values(last_number=ReceiptSequence.last_number + 1)
-        .returning(ReceiptSequence.last_number)).scalar()
+    with db.session.no_autoflush:  # the caller's pending changes go out with its next flush
+        return db.session.execute(
+            update(ReceiptSequence).where(ReceiptSequence.year == year)
+            .values(last_number=ReceiptSequence.last_number + 1)
+            .returning(ReceiptSequence.last_number)).scalar()

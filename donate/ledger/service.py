@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from donate.emails import read_email
 from donate.extensions import db
@@ -157,7 +158,7 @@ def apply_provider_event(event_row_id: int, translate) -> ProviderEvent:
     retried; any other failure propagates, the row stays unprocessed, and the provider's
     retry (or `flask events replay`) applies it later.
     """
-    row = _apply_stored_event(event_row_id, translate)
+    row = _apply_locked_event(_locked(ProviderEvent, event_row_id), translate)
     db.session.commit()
     return row
 
@@ -168,13 +169,16 @@ def apply_provider_events(event_row_ids: list[int], translate) -> None:
     One commit for the lot, and the year's receipt-number lock taken once: how the events
     worker keeps up with a burst. Any failure but the ledger's own refusals rolls back all.
     """
-    for row_id in event_row_ids:
-        _apply_stored_event(row_id, translate)
+    rows = db.session.scalars(
+        select(ProviderEvent).where(ProviderEvent.id.in_(event_row_ids))
+        .order_by(ProviderEvent.id).with_for_update()
+        .execution_options(populate_existing=True)).all()
+    for row in rows:
+        _apply_locked_event(row, translate)
     db.session.commit()
 
 
-def _apply_stored_event(event_row_id: int, translate) -> ProviderEvent:
-    row = _locked(ProviderEvent, event_row_id)
+def _apply_locked_event(row: ProviderEvent, translate) -> ProviderEvent:
     if row.processed_at is not None:
         return row
     row.attempts += 1
@@ -396,11 +400,13 @@ def _find_pledge(event: LedgerEvent, provider: str) -> Pledge | None:
 
 
 def _find_first(model, provider: str, references: list):
-    """The row of `provider` matching the first given reference, locked for update."""
+    """The row of `provider` matching the first given reference, locked for update (with its
+    donor, whom the notices address)."""
     for column, value in references:
         if value:
             found = db.session.scalar(select(model).where(
-                column == value, model.provider == provider).with_for_update())
+                column == value, model.provider == provider)
+                .options(joinedload(model.donor)).with_for_update(of=model))
             if found is not None:
                 return found
     return None
