@@ -9,6 +9,9 @@ Four runs, each wrk -t2 -c$BENCH_CONNECTIONS on 127.0.0.1: the bare Flask endpoi
 provider: no provider server to measure too), and signed sandbox webhook deliveries (every
 event once plus 30 % duplicates, shuffled), after which the ledger is checked: every event
 stored once, every paid donation completed once. Both apps run under the same gunicorn.conf.py.
+Webhooks are applied as production applies them: by one `flask events work` process beside
+gunicorn (APPLY_EVENTS_IN_WORKER=1), whose backlog is waited for after wrk stops; with
+BENCH_APPLY_INLINE=1 each delivery is applied by the endpoint instead.
 The database is BENCH_LOAD_DATABASE_URL (default: the local server's `bench_load` database,
 its schema rebuilt by the migrations; the staff benchmark's `bench` database is left alone).
 Prints one JSON document and writes it to bench/results/load-<time>.json.
@@ -36,6 +39,7 @@ EVENTS = int(os.environ.get("BENCH_EVENTS", "20000"))
 RUNS = set(os.environ.get("BENCH_RUNS", "bare,widget,donations,webhooks").split(","))
 #: the app listens here, the bare endpoint on the next port
 PORT = int(os.environ.get("BENCH_PORT", "8000"))
+APPLY_INLINE = os.environ.get("BENCH_APPLY_INLINE") == "1"
 DUPLICATES = 0.3
 SECRET_KEY = "bench-secret-key-" + "0" * 32
 
@@ -43,7 +47,8 @@ SECRET_KEY = "bench-secret-key-" + "0" * 32
 def app_environment(url: str) -> dict:
     return {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY,
             "DONATE_SANDBOX": "1", "RATELIMIT_ENABLED": "0",  # one client sends everything
-            "PUBLIC_URL": f"http://127.0.0.1:{PORT}", "FLASK_APP": "wsgi"}
+            "PUBLIC_URL": f"http://127.0.0.1:{PORT}", "FLASK_APP": "wsgi",
+            "APPLY_EVENTS_IN_WORKER": "0" if APPLY_INLINE else "1"}
 
 
 def fresh_schema(url: str) -> None:
@@ -77,6 +82,36 @@ def gunicorn(target: str, port: int, env: dict):
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=40)
         log.close()
+
+
+@contextmanager
+def events_worker(env: dict):
+    """`flask events work` beside gunicorn (unless the endpoint applies events itself)."""
+    if APPLY_INLINE:
+        yield
+        return
+    log = (ROOT / "bench" / "results" / "events-worker.log").open("w")
+    process = subprocess.Popen([sys.executable, "-m", "flask", "events", "work"], cwd=ROOT,
+                               env=env, stdout=log, stderr=log)
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+        log.close()
+
+
+def seconds_until_applied(url: str, limit: float = 300) -> float:
+    """After wrk stops: how long until no stored event is left unapplied."""
+    engine = create_engine(url)
+    started = time.monotonic()
+    with engine.connect() as connection:
+        while time.monotonic() - started < limit and connection.scalar(text(
+                "SELECT count(*) FROM provider_event WHERE processed_at IS NULL")):
+            connection.rollback()
+            time.sleep(0.1)
+    engine.dispose()
+    return round(time.monotonic() - started, 2)
 
 
 def wrk(script: str, url: str, *args: str, seconds: int = SECONDS) -> dict:
@@ -181,14 +216,20 @@ def main() -> None:
             results["post_donations"] = wrk("donations.lua", f"{app}/donations")
         if "webhooks" in RUNS:
             deliveries, unique = webhook_deliveries(url, deliveries_file)  # signed: 5 min to go
-            results["webhooks"] = wrk("webhooks.lua", app, str(deliveries_file), "2")
-            results["webhooks"].update(deliveries_in_file=deliveries,
-                                       unique_events_in_file=unique)
+            with events_worker(env):
+                results["webhooks"] = wrk("webhooks.lua", app, str(deliveries_file), "2")
+                results["webhooks"].update(
+                    deliveries_in_file=deliveries, unique_events_in_file=unique,
+                    applied_by="the endpoint" if APPLY_INLINE else "flask events work",
+                    seconds_to_apply_the_rest=seconds_until_applied(url))
     results["ratios"] = {}
     if "webhooks" in RUNS:
         results["webhook_ledger_check"] = ledger_check(url, acknowledged(deliveries_file))
+        stored, webhooks = results["webhook_ledger_check"]["stored"], results["webhooks"]
         results["ratios"]["new_webhook_events_per_second"] = round(
-            results["webhook_ledger_check"]["stored"] / results["webhooks"]["seconds"], 1)
+            stored / webhooks["seconds"], 1)
+        results["ratios"]["new_events_applied_per_second"] = round(
+            stored / (webhooks["seconds"] + webhooks["seconds_to_apply_the_rest"]), 1)
     if {"bare", "widget"} <= RUNS:
         results["ratios"]["widget_to_bare"] = round(
             results["get_widget"]["rps"] / results["bare_flask"]["rps"], 3)
