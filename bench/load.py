@@ -11,7 +11,9 @@ event once plus 30 % duplicates, shuffled), after which the ledger is checked: e
 stored once, every paid donation completed once. Both apps run under the same gunicorn.conf.py.
 Webhooks are applied as production applies them: by one `flask events work` process beside
 gunicorn (APPLY_EVENTS_IN_WORKER=1), whose backlog is waited for after wrk stops; with
-BENCH_APPLY_INLINE=1 each delivery is applied by the endpoint instead.
+BENCH_APPLY_INLINE=1 each delivery is applied by the endpoint instead. BENCH_WEBHOOK_RATE
+offers about that many deliveries a second (each connection pauses between requests) instead
+of as many as the app answers: the rate the ledger keeps up with is the sustained one.
 The database is BENCH_LOAD_DATABASE_URL (default: the local server's `bench_load` database,
 its schema rebuilt by the migrations; the staff benchmark's `bench` database is left alone).
 Prints one JSON document and writes it to bench/results/load-<time>.json.
@@ -40,6 +42,7 @@ RUNS = set(os.environ.get("BENCH_RUNS", "bare,widget,donations,webhooks").split(
 #: the app listens here, the bare endpoint on the next port
 PORT = int(os.environ.get("BENCH_PORT", "8000"))
 APPLY_INLINE = os.environ.get("BENCH_APPLY_INLINE") == "1"
+WEBHOOK_RATE = int(os.environ.get("BENCH_WEBHOOK_RATE", "0"))
 DUPLICATES = 0.3
 SECRET_KEY = "bench-secret-key-" + "0" * 32
 
@@ -99,6 +102,15 @@ def events_worker(env: dict):
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
         log.close()
+
+
+def unapplied(url: str) -> int:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        count = connection.scalar(text(
+            "SELECT count(*) FROM provider_event WHERE processed_at IS NULL"))
+    engine.dispose()
+    return count
 
 
 def seconds_until_applied(url: str, limit: float = 300) -> float:
@@ -217,10 +229,13 @@ def main() -> None:
         if "webhooks" in RUNS:
             deliveries, unique = webhook_deliveries(url, deliveries_file)  # signed: 5 min to go
             with events_worker(env):
-                results["webhooks"] = wrk("webhooks.lua", app, str(deliveries_file), "2")
+                pause = str(CONNECTIONS * 1000 // WEBHOOK_RATE if WEBHOOK_RATE else 0)
+                results["webhooks"] = wrk("webhooks.lua", app, str(deliveries_file), "2", pause)
+                results["webhooks"]["unapplied_when_wrk_stopped"] = unapplied(url)
                 results["webhooks"].update(
                     deliveries_in_file=deliveries, unique_events_in_file=unique,
                     applied_by="the endpoint" if APPLY_INLINE else "flask events work",
+                    offered_rate=WEBHOOK_RATE or "as fast as answered",
                     seconds_to_apply_the_rest=seconds_until_applied(url))
     results["ratios"] = {}
     if "webhooks" in RUNS:
