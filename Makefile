@@ -22,10 +22,13 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 install: $(VENV)/.runtime
 
 ## Serve the app on http://127.0.0.1:5000 (SQLite in instance/, sandbox payments), with an
-## outbox worker beside it (emails land in the dev mailbox at /dev/mailbox/).
+## outbox worker beside it (emails land in the dev mailbox at /dev/mailbox/) and an events
+## worker (it applies stored webhooks: all of them with APPLY_EVENTS_IN_WORKER=1, otherwise
+## only what the server left unapplied).
 run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
-	$(BIN)/flask outbox work & worker=$$!; trap "kill $$worker" EXIT INT TERM; \
+	$(BIN)/flask outbox work & outbox=$$!; $(BIN)/flask events work & events=$$!; \
+	trap "kill $$outbox $$events" EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## Lint, then the whole suite (SQLite; PostgreSQL when TEST_DATABASE_URL is set). The browser

@@ -58,6 +58,9 @@ class Config:
     )
 
     DONATE_SANDBOX = env_flag("DONATE_SANDBOX", True)
+    #: Webhooks only verify and store events, and `flask events work` applies them in
+    #: batches (for bursts of hundreds a second); off: each delivery is applied as it comes.
+    APPLY_EVENTS_IN_WORKER = env_flag("APPLY_EVENTS_IN_WORKER", False)
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "https://api.stripe.com")

@@ -2,12 +2,18 @@
 
     make bench-load                     # or: .venv/bin/python bench/load.py
     BENCH_SECONDS=20 BENCH_EVENTS=30000 .venv/bin/python bench/load.py
+    BENCH_RUNS=webhooks .venv/bin/python bench/load.py  # some of bare,widget,donations,webhooks
 
 Four runs, each wrk -t2 -c$BENCH_CONNECTIONS on 127.0.0.1: the bare Flask endpoint
 (bench/bare_app.py, the framework's ceiling), GET /widget, POST /donations (JSON, the sandbox
 provider: no provider server to measure too), and signed sandbox webhook deliveries (every
 event once plus 30 % duplicates, shuffled), after which the ledger is checked: every event
 stored once, every paid donation completed once. Both apps run under the same gunicorn.conf.py.
+Webhooks are applied as production applies them: by one `flask events work` process beside
+gunicorn (APPLY_EVENTS_IN_WORKER=1), whose backlog is waited for after wrk stops; with
+BENCH_APPLY_INLINE=1 each delivery is applied by the endpoint instead. BENCH_WEBHOOK_RATE
+offers about that many deliveries a second (each connection pauses between requests) instead
+of as many as the app answers: the rate the ledger keeps up with is the sustained one.
 The database is BENCH_LOAD_DATABASE_URL (default: the local server's `bench_load` database,
 its schema rebuilt by the migrations; the staff benchmark's `bench` database is left alone).
 Prints one JSON document and writes it to bench/results/load-<time>.json.
@@ -32,6 +38,11 @@ WRK = ROOT / "bench" / "wrk"
 SECONDS = int(os.environ.get("BENCH_SECONDS", "15"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 EVENTS = int(os.environ.get("BENCH_EVENTS", "20000"))
+RUNS = set(os.environ.get("BENCH_RUNS", "bare,widget,donations,webhooks").split(","))
+#: the app listens here, the bare endpoint on the next port
+PORT = int(os.environ.get("BENCH_PORT", "8000"))
+APPLY_INLINE = os.environ.get("BENCH_APPLY_INLINE") == "1"
+WEBHOOK_RATE = int(os.environ.get("BENCH_WEBHOOK_RATE", "0"))
 DUPLICATES = 0.3
 SECRET_KEY = "bench-secret-key-" + "0" * 32
 
@@ -39,7 +50,8 @@ SECRET_KEY = "bench-secret-key-" + "0" * 32
 def app_environment(url: str) -> dict:
     return {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY,
             "DONATE_SANDBOX": "1", "RATELIMIT_ENABLED": "0",  # one client sends everything
-            "PUBLIC_URL": "http://127.0.0.1:8000", "FLASK_APP": "wsgi"}
+            "PUBLIC_URL": f"http://127.0.0.1:{PORT}", "FLASK_APP": "wsgi",
+            "APPLY_EVENTS_IN_WORKER": "0" if APPLY_INLINE else "1"}
 
 
 def fresh_schema(url: str) -> None:
@@ -73,6 +85,45 @@ def gunicorn(target: str, port: int, env: dict):
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=40)
         log.close()
+
+
+@contextmanager
+def events_worker(env: dict):
+    """`flask events work` beside gunicorn (unless the endpoint applies events itself)."""
+    if APPLY_INLINE:
+        yield
+        return
+    log = (ROOT / "bench" / "results" / "events-worker.log").open("w")
+    process = subprocess.Popen([sys.executable, "-m", "flask", "events", "work"], cwd=ROOT,
+                               env=env, stdout=log, stderr=log)
+    try:
+        yield
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=60)
+        log.close()
+
+
+def unapplied(url: str) -> int:
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        count = connection.scalar(text(
+            "SELECT count(*) FROM provider_event WHERE processed_at IS NULL"))
+    engine.dispose()
+    return count
+
+
+def seconds_until_applied(url: str, limit: float = 300) -> float:
+    """After wrk stops: how long until no stored event is left unapplied."""
+    engine = create_engine(url)
+    started = time.monotonic()
+    with engine.connect() as connection:
+        while time.monotonic() - started < limit and connection.scalar(text(
+                "SELECT count(*) FROM provider_event WHERE processed_at IS NULL")):
+            connection.rollback()
+            time.sleep(0.1)
+    engine.dispose()
+    return round(time.monotonic() - started, 2)
 
 
 def wrk(script: str, url: str, *args: str, seconds: int = SECONDS) -> dict:
@@ -166,20 +217,37 @@ def main() -> None:
         "GUNICORN_THREADS", 2), "wrk": f"-t2 -c{CONNECTIONS} -d{SECONDS}s",
         "wrk_version": subprocess.run(["wrk", "-v"], capture_output=True, text=True
                                       ).stdout.splitlines()[0]}}
-    with gunicorn("bench.bare_app:app", 8001, env) as bare:
-        results["bare_flask"] = wrk("get.lua", f"{bare}/")
+    if "bare" in RUNS:
+        with gunicorn("bench.bare_app:app", PORT + 1, env) as bare:
+            results["bare_flask"] = wrk("get.lua", f"{bare}/")
     deliveries_file = ROOT / "bench" / "results" / "webhook-deliveries.tsv"
-    with gunicorn("wsgi:app", 8000, env) as app:
-        results["get_widget"] = wrk("get.lua", f"{app}/widget")
-        results["post_donations"] = wrk("donations.lua", f"{app}/donations")
-        deliveries, unique = webhook_deliveries(url, deliveries_file)  # signed: 5 min to go
-        results["webhooks"] = wrk("webhooks.lua", app, str(deliveries_file), "2")
-        results["webhooks"].update(deliveries_in_file=deliveries, unique_events_in_file=unique)
-    results["webhook_ledger_check"] = ledger_check(url, acknowledged(deliveries_file))
-    results["ratios"] = {
-        "widget_to_bare": round(results["get_widget"]["rps"] / results["bare_flask"]["rps"], 3),
-        "new_webhook_events_per_second": round(
-            results["webhook_ledger_check"]["stored"] / results["webhooks"]["seconds"], 1)}
+    with gunicorn("wsgi:app", PORT, env) as app:
+        if "widget" in RUNS:
+            results["get_widget"] = wrk("get.lua", f"{app}/widget")
+        if "donations" in RUNS:
+            results["post_donations"] = wrk("donations.lua", f"{app}/donations")
+        if "webhooks" in RUNS:
+            deliveries, unique = webhook_deliveries(url, deliveries_file)  # signed: 5 min to go
+            with events_worker(env):
+                pause = str(CONNECTIONS * 1000 // WEBHOOK_RATE if WEBHOOK_RATE else 0)
+                results["webhooks"] = wrk("webhooks.lua", app, str(deliveries_file), "2", pause)
+                results["webhooks"]["unapplied_when_wrk_stopped"] = unapplied(url)
+                results["webhooks"].update(
+                    deliveries_in_file=deliveries, unique_events_in_file=unique,
+                    applied_by="the endpoint" if APPLY_INLINE else "flask events work",
+                    offered_rate=WEBHOOK_RATE or "as fast as answered",
+                    seconds_to_apply_the_rest=seconds_until_applied(url))
+    results["ratios"] = {}
+    if "webhooks" in RUNS:
+        results["webhook_ledger_check"] = ledger_check(url, acknowledged(deliveries_file))
+        stored, webhooks = results["webhook_ledger_check"]["stored"], results["webhooks"]
+        results["ratios"]["new_webhook_events_per_second"] = round(
+            stored / webhooks["seconds"], 1)
+        results["ratios"]["new_events_applied_per_second"] = round(
+            stored / (webhooks["seconds"] + webhooks["seconds_to_apply_the_rest"]), 1)
+    if {"bare", "widget"} <= RUNS:
+        results["ratios"]["widget_to_bare"] = round(
+            results["get_widget"]["rps"] / results["bare_flask"]["rps"], 3)
     text_out = json.dumps(results, indent=2)
     print(text_out)
     stamp = time.strftime("%Y%m%d-%H%M%S")

@@ -1,6 +1,7 @@
-"""Flask commands: events replay, reconcile, donations refund, sandbox renew."""
+"""Flask commands: events work and replay, reconcile, donations refund, sandbox renew."""
 
 import json
+import signal
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -14,6 +15,7 @@ from donate.ledger.models import Donation, Pledge, ProviderEvent
 from donate.ledger.states import PledgeStatus
 from donate.money import AmountError, Money, to_minor
 from donate.payments import inbox
+from donate.payments import worker as events_worker
 from donate.payments.base import InboundEvent
 from donate.payments.refunds import request_refund
 from donate.payments.registry import enabled_providers, provider_named
@@ -36,6 +38,22 @@ def replay_events() -> None:
                 continue
             ledger.apply_provider_event(row.id, provider.translate)
     click.echo(f"{len(pending)} event(s) looked at.")
+
+
+@events_cli.command("work")
+@click.option("--once", is_flag=True, help="Apply what is stored now, then exit.")
+@click.option("--poll", default=0.5, show_default=True, help="Seconds between looks when idle.")
+def work_events(once: bool, poll: float) -> None:
+    """Apply stored provider events in batches; runs until stopped (SIGTERM finishes a batch)."""
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    click.echo("Events worker started" + (" (draining once)" if once else ""))
+    try:
+        taken = events_worker.work(once=once, poll_seconds=poll,
+                                   should_stop=lambda: bool(stopping))
+    except KeyboardInterrupt:
+        return
+    click.echo(f"{taken} event(s) taken")
 
 
 @click.command("reconcile")

@@ -1,7 +1,9 @@
 -- Signed sandbox webhook deliveries from a file ("<Sandbox-Signature>\t<body>" per line),
 -- shared out between wrk's threads in order. Each thread writes the event id of every
 -- delivery answered 200 to <file>.acked-<thread>, for the ledger check afterwards.
---   wrk -t2 -c32 -d15s -s webhooks.lua http://127.0.0.1:8000 -- deliveries.tsv 2
+--   wrk -t2 -c32 -d15s -s webhooks.lua http://127.0.0.1:8000 -- deliveries.tsv 2 [pause]
+-- With `pause` (ms) each connection waits that long before each request: an offered rate of
+-- about connections * 1000 / pause a second, instead of as fast as the app answers.
 package.path = package.path .. ";" .. debug.getinfo(1, "S").source:match("@(.*/)") .. "?.lua"
 require "report"
 
@@ -15,6 +17,7 @@ end
 
 function init(args)
   local path, count = args[1], tonumber(args[2])
+  pause = tonumber(args[3] or "0")
   mine, sent, exhausted = {}, 0, false
   acked = io.open(path .. ".acked-" .. id, "w")
   local n = 0
@@ -26,6 +29,10 @@ function init(args)
     end
     n = n + 1
   end
+end
+
+function delay()
+  return pause
 end
 
 function request()

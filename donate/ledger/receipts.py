@@ -1,7 +1,6 @@
 """Receipt numbers: sequential per organisation and year, given once, never reused."""
 
-from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from donate.extensions import db
 from donate.ledger.models import ReceiptSequence
@@ -10,22 +9,17 @@ from donate.ledger.models import ReceiptSequence
 def next_receipt_number(year: int) -> str:
     """Take the year's next number inside the caller's transaction ("2026-000042").
 
-    The UPDATE holds the year's row lock until the caller commits, so two transactions can
-    never take the same number, and a rolled-back one gives its number back.
+    One upsert opens the year or counts on, and holds the year's row lock until the caller
+    commits, so two transactions can never take the same number, and a rolled-back one gives
+    its number back. The caller's pending changes are not flushed first: the year's lock is
+    taken before the row locks that flushing them takes, in every transaction, so two
+    completions never wait for each other in a circle.
     """
-    number = _increment(year)
-    if number is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(ReceiptSequence(year=year, last_number=1))
-            number = 1
-        except IntegrityError:  # another transaction opened the year first
-            number = _increment(year)
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    with db.session.no_autoflush:
+        number = db.session.execute(
+            dialect.insert(ReceiptSequence).values(year=year, last_number=1)
+            .on_conflict_do_update(index_elements=["year"],
+                                   set_={"last_number": ReceiptSequence.last_number + 1})
+            .returning(ReceiptSequence.last_number)).scalar_one()
     return f"{year}-{number:06d}"
-
-
-def _increment(year: int) -> int | None:
-    return db.session.execute(
-        update(ReceiptSequence).where(ReceiptSequence.year == year)
-        .values(last_number=ReceiptSequence.last_number + 1)
-        .returning(ReceiptSequence.last_number)).scalar()

@@ -9,7 +9,9 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from donate.emails import read_email
 from donate.extensions import db
@@ -133,6 +135,22 @@ def record_provider_event(provider: str, event_id: str, type_: str,
         return existing, False
 
 
+def store_provider_event(provider: str, event_id: str, type_: str, payload: str) -> bool:
+    """Store an event for the events worker to apply; say whether it was new.
+
+    One statement and one commit (INSERT ... ON CONFLICT DO NOTHING): a repeated delivery
+    finds the stored row and changes nothing, without an error to roll back.
+    """
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    new = db.session.scalar(
+        dialect.insert(ProviderEvent)
+        .values(provider=provider, event_id=event_id, type=type_, payload=payload)
+        .on_conflict_do_nothing(index_elements=["provider", "event_id"])
+        .returning(ProviderEvent.id)) is not None
+    db.session.commit()
+    return new
+
+
 def apply_provider_event(event_row_id: int, translate) -> ProviderEvent:
     """Apply a stored event once: `translate(row)` gives its LedgerEvents.
 
@@ -141,9 +159,28 @@ def apply_provider_event(event_row_id: int, translate) -> ProviderEvent:
     retried; any other failure propagates, the row stays unprocessed, and the provider's
     retry (or `flask events replay`) applies it later.
     """
-    row = _locked(ProviderEvent, event_row_id)
+    row = _apply_locked_event(_locked(ProviderEvent, event_row_id), translate)
+    db.session.commit()
+    return row
+
+
+def apply_provider_events(event_row_ids: list[int], translate) -> None:
+    """Apply several stored events as apply_provider_event does, in one transaction.
+
+    One commit for the lot, and the year's receipt-number lock taken once: how the events
+    worker keeps up with a burst. Any failure but the ledger's own refusals rolls back all.
+    """
+    rows = db.session.scalars(
+        select(ProviderEvent).where(ProviderEvent.id.in_(event_row_ids))
+        .order_by(ProviderEvent.id).with_for_update()
+        .execution_options(populate_existing=True)).all()
+    for row in rows:
+        _apply_locked_event(row, translate)
+    db.session.commit()
+
+
+def _apply_locked_event(row: ProviderEvent, translate) -> ProviderEvent:
     if row.processed_at is not None:
-        db.session.rollback()
         return row
     row.attempts += 1
     row.processed_at = utcnow()
@@ -164,7 +201,6 @@ def apply_provider_event(event_row_id: int, translate) -> ProviderEvent:
         log.warning("provider event refused", extra={"event": row.event_id,
                                                      "provider": row.provider,
                                                      "error": row.error})
-    db.session.commit()
     return row
 
 
@@ -374,11 +410,13 @@ def _find_pledge(event: LedgerEvent, provider: str) -> Pledge | None:
 
 
 def _find_first(model, provider: str, references: list):
-    """The row of `provider` matching the first given reference, locked for update."""
+    """The row of `provider` matching the first given reference, locked for update (with its
+    donor, whom the notices address)."""
     for column, value in references:
         if value:
             found = db.session.scalar(select(model).where(
-                column == value, model.provider == provider).with_for_update())
+                column == value, model.provider == provider)
+                .options(joinedload(model.donor)).with_for_update(of=model))
             if found is not None:
                 return found
     return None

@@ -19,13 +19,13 @@ def enqueue(*, kind: str, dedupe_key: str, to: str, subject: str, text: str,
     without disturbing the caller's transaction, and it is cheap inside the ledger's locks.
     """
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    message_id = db.session.scalar(
+    message = db.session.scalar(
         dialect.insert(OutboxMessage)
         .values(kind=kind, dedupe_key=dedupe_key, to_address=to, subject=subject,
                 body_text=text, body_html=html, headers=headers or {})
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        .returning(OutboxMessage.id))
-    if message_id is None:
+        .returning(OutboxMessage))
+    if message is None:
         return None
-    log.info("email enqueued", extra={"kind": kind, "outbox_id": message_id})
-    return db.session.get(OutboxMessage, message_id)
+    log.info("email enqueued", extra={"kind": kind, "outbox_id": message.id})
+    return message

@@ -7,10 +7,20 @@ from donate.ledger.models import ProviderEvent
 from donate.payments.base import InboundEvent, Provider
 
 
-def receive(provider: Provider, headers: Mapping[str, str], raw_body: bytes) -> ProviderEvent:
-    """Verify a webhook delivery and take it in; raises WebhookRejected on a bad one."""
-    row, _ = take_in(provider, provider.verify_webhook(headers, raw_body))
-    return row
+def receive(provider: Provider, headers: Mapping[str, str], raw_body: bytes,
+            apply: bool = True) -> tuple[str, str | None]:
+    """Verify a webhook delivery and take it in; raises WebhookRejected on a bad one.
+
+    Returns the event id and why applying it failed, if it did. With `apply` off the event
+    is only stored (a repeat changes nothing) and the events worker applies it.
+    """
+    inbound = provider.verify_webhook(headers, raw_body)
+    if not apply:
+        ledger.store_provider_event(provider.name, inbound.event_id, inbound.type,
+                                    inbound.payload)
+        return inbound.event_id, None
+    row, _ = take_in(provider, inbound)
+    return row.event_id, row.error
 
 
 def take_in(provider: Provider, inbound: InboundEvent) -> tuple[ProviderEvent, bool]:
