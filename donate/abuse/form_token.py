@@ -9,6 +9,7 @@ already do, and what we add").
 """
 
 import time
+from functools import cache
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -25,7 +26,14 @@ TOO_FAST = _l("That was quicker than we expected from a person. Please look over
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@cache
+def _serializer_for(secret_key: str) -> URLSafeSerializer:
+    """Built once per key: every widget view signs a token, and building one costs more than
+    signing with it."""
+    return URLSafeSerializer(secret_key, salt=SALT)
 
 
 def issue_form_token(issued_at: float | None = None) -> str:

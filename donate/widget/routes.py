@@ -18,7 +18,7 @@ from sqlalchemy import select
 from donate.abuse import guard
 from donate.abuse.limits import limit_checkout
 from donate.abuse.networks import client_network
-from donate.extensions import csrf, db
+from donate.extensions import csrf, db, limiter
 from donate.i18n import current_locale, speaking
 from donate.ledger import service as ledger
 from donate.ledger.models import Donation, new_public_id
@@ -75,6 +75,7 @@ def render_widget(variant: str, status: int = 200, errors: dict | None = None,
 
 
 @bp.get("/widget")
+@limiter.exempt  # read only and the hottest page; skips the limiter's per-request work
 @embeddable
 def widget():
     """The widget page the embed script frames."""
