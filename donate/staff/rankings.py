@@ -6,8 +6,9 @@ from sqlalchemy import func, select
 
 from donate.extensions import db
 from donate.ledger.models import Donation, Donor
+from donate.ledger.tallies import COUNTED
 from donate.money import Money
-from donate.staff.reports import COUNTED, NET, Window
+from donate.staff.reports import NET, Window
 
 
 @dataclass(frozen=True)
