@@ -1,10 +1,10 @@
 """Tallies: sums over donations that the ledger keeps in tables of their own, always current.
 
-A tally row sums what some donations add to a report (money per day, daily.py). When a
-donation changes, what it added before is taken away from its row and what it adds now is
-added to its row, in the same transaction as the change (tally_events.py). So a tally is
-exactly as current as the donations, and a refund or dispute that changes a donation completed
-long ago changes that long-past row: deltas, not appends.
+A tally row sums what some donations add to a report (money per day, daily.py; a donor's
+money per year, donor_years.py). When a donation changes, what it added before is taken away
+from its row and what it adds now is added to its row, in the same transaction as the change
+(tally_events.py). So a tally is exactly as current as the donations, and a refund or dispute
+that changes a donation completed long ago changes that long-past row: deltas, not appends.
 
 Each tally says how one donation contributes (`sums_of`, in Python) and how a range of
 donations sum up (`recount`, in SQL: for the migration's backfill and `rebuild-totals`); the
@@ -35,6 +35,7 @@ class Snapshot:
     kind: str
     charged_minor: int
     refunded_minor: int
+    donor_id: int | None
 
     @property
     def settled(self) -> bool:

@@ -9,10 +9,11 @@ change. Bulk Core INSERTs bypass it (`flask demo seed`) and end with recount.reb
 from sqlalchemy import event, inspect
 
 from donate.ledger.daily import DAILY
+from donate.ledger.donor_years import DONOR_YEARS
 from donate.ledger.models import Donation
 from donate.ledger.tallies import TRACKED, Snapshot, apply_change
 
-TALLIES = (DAILY,)
+TALLIES = (DAILY, DONOR_YEARS)
 
 
 def _snapshot(donation: Donation, before: bool = False) -> Snapshot:

@@ -6,6 +6,7 @@ from sqlalchemy import delete, func, select, update
 
 from donate.extensions import db
 from donate.ledger.daily import DonationDay
+from donate.ledger.donor_years import DonorYear
 from donate.ledger.models import Donation, Donor, Pledge, ReceiptSequence
 from donate.staff.models import StaffUser
 from tests.staff.conftest import PASSWORD, audit_actions
@@ -70,8 +71,8 @@ def test_demo_seed_leaves_the_dashboard_tallies_as_a_recount_makes_them(runner):
     for _ in range(2):  # the second run adds to the days of the first
         assert runner.invoke(args=["demo", "seed", "--donations", "300"]).exit_code == 0
     assert_tallies_match_donations()
-    [(days, _)] = kept_and_recounted()
-    assert days
+    [(days, _), (donor_years, _)] = kept_and_recounted()
+    assert days and donor_years
 
 
 def test_rebuild_totals_recounts_the_tallies_from_the_donations(runner, books):
@@ -81,12 +82,14 @@ def test_rebuild_totals_recounts_the_tallies_from_the_donations(runner, books):
                    status="partially_refunded", donor=alice)
     # as after a bulk import by SQL, which the ledger never saw
     db.session.execute(update(DonationDay).values(net_minor=DonationDay.net_minor + 1))
+    db.session.execute(delete(DonorYear))
     db.session.commit()
     result = runner.invoke(args=["staff", "rebuild-totals"])
     assert result.exit_code == 0, result.output
     assert "Recounted 2025 (1 of 2 years)" in result.output
     assert "Recounted 2026 (2 of 2 years)" in result.output
     assert_tallies_match_donations()
+    assert count(DonorYear.donor_id) == 2
 
 
 def test_rebuild_totals_of_no_donations_empties_the_tallies(runner, books):
