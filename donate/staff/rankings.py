@@ -22,21 +22,19 @@ class Ranked:
     total: Money
 
 
-def _ranked(column, window: Window, limit: int, currency: str | None = None) -> list:
-    """Per currency (or in `currency`), the `limit` values of `column` with the most money
-    counted in the window.
+def _ranked(column, window: Window, limit: int) -> list:
+    """Per currency, the `limit` values of `column` with the most money counted in the window.
 
     Money in different currencies cannot be compared, so each currency has its own ranking.
     One query ranks them all: a query per currency would scan the window once each.
     """
     total = func.sum(NET)
-    in_currency = [Donation.currency == currency] if currency else []
     grouped = (select(column.label("key"), Donation.currency, total.label("total"),
                       func.count().label("gifts"),
                       func.row_number().over(partition_by=Donation.currency,
                                              order_by=(total.desc(), column)).label("rank"))
                .where(Donation.status.in_(COUNTED), window.holds(Donation.completed_at),
-                      column.is_not(None), *in_currency)
+                      column.is_not(None))
                .group_by(column, Donation.currency).subquery())
     return db.session.execute(select(grouped).where(grouped.c.rank <= limit)
                               .order_by(grouped.c.currency, grouped.c.rank)).all()
@@ -50,7 +48,7 @@ def top_sources(window: Window, limit: int = 10) -> dict[str, list[Ranked]]:
 
 #: Up to this many gifts in a currency in the range, summing them all is about as quick as
 #: reading donors by their yearly totals (measured at a million donations, bench/RESULTS.md).
-SUMMED_UP_TO = 50_000
+SUMMED_UP_TO = 80_000
 
 
 def top_donors(window: Window, limit: int = 10) -> dict[str, list[Ranked]]:
@@ -59,8 +57,7 @@ def top_donors(window: Window, limit: int = 10) -> dict[str, list[Ranked]]:
     for currency, gifts in _gifts_per_currency(window):
         top = top_donors_of(window, currency, limit) if gifts > SUMMED_UP_TO else None
         if top is None:
-            top = [(row.key, row.total, row.gifts)
-                   for row in _ranked(Donation.donor_id, window, limit, currency)]
+            top = _donors_summed(window, currency, limit)
         rows += [(currency, donor_id, total, gifts) for donor_id, total, gifts in top]
     # The few emails are read afterwards: joined in the ranking query, PostgreSQL would hash
     # every donor to find them.
@@ -68,6 +65,17 @@ def top_donors(window: Window, limit: int = 10) -> dict[str, list[Ranked]]:
         Donor.id.in_({donor_id for _, donor_id, _, _ in rows}))).all())
     return _by_currency((currency, donor_id, emails[donor_id], gifts, total)
                         for currency, donor_id, total, gifts in rows)
+
+
+def _donors_summed(window: Window, currency: str, limit: int) -> list[tuple]:
+    """(donor id, total, gifts) of the `limit` top donors of the window in `currency`, by
+    summing its donations (then a top-N sort, not a rank of every donor)."""
+    total = func.sum(NET)
+    return [(donor_id, int(money), gifts) for donor_id, money, gifts in db.session.execute(
+        select(Donation.donor_id, total, func.count())
+        .where(Donation.status.in_(COUNTED), window.holds(Donation.completed_at),
+               Donation.currency == currency, Donation.donor_id.is_not(None))
+        .group_by(Donation.donor_id).order_by(total.desc(), Donation.donor_id).limit(limit))]
 
 
 def _gifts_per_currency(window: Window) -> list[tuple[str, int]]:
