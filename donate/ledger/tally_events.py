@@ -18,9 +18,10 @@ TALLIES = (DAILY, DONOR_YEARS)
 
 def _snapshot(donation: Donation, before: bool = False) -> Snapshot:
     """The TRACKED columns as they are now, or (`before`) as this flush found them."""
+    attributes = inspect(donation).attrs
     values = {}
     for name in TRACKED:
-        history = inspect(donation).attrs[name].history
+        history = attributes[name].history
         values[name] = history.deleted[0] if before and history.deleted else getattr(
             donation, name)
     return Snapshot(**values)
@@ -46,6 +47,7 @@ def _keep_old_value(target, value, oldvalue, initiator) -> None:
 
 
 # Setting a column that was expired (not read since the last commit) would otherwise leave no
-# old value in its history, and the wrong contribution would be taken away.
+# old value in its history, and the wrong contribution would be taken away. (Not the id: a
+# primary key never changes.)
 for _name in TRACKED[1:]:
     event.listen(getattr(Donation, _name), "set", _keep_old_value, active_history=True)

@@ -43,8 +43,7 @@ class YearList:
 
     def next_batch(self) -> list[int]:
         query = (select(DonorYear.net_minor, DonorYear.donor_id)
-                 .where(DonorYear.year == self.year, DonorYear.currency == self.currency,
-                        DonorYear.net_minor > 0)
+                 .where(DonorYear.year == self.year, DonorYear.currency == self.currency)
                  .order_by(DonorYear.net_minor.desc(), DonorYear.donor_id.desc()).limit(BATCH))
         if self.after:
             query = query.where(tuple_(DonorYear.net_minor, DonorYear.donor_id) < self.after)
