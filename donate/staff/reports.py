@@ -1,7 +1,8 @@
 """The dashboard's definitions, ranges and figures.
 
-Every figure is an SQL aggregate; no Python loop ever sees a donation row (rollup.py holds the
-per-day aggregate most figures add up; pledge_reports.py and rankings.py have the rest).
+Every figure is an SQL aggregate; no Python loop ever sees a donation row (rollup.py adds up
+the money per day that the ledger tallies as it goes, donate/ledger/daily.py, for most figures;
+pledge_reports.py and rankings.py have the rest).
 
 Dates are UTC days. A donation counts on the day it completed (when the money came in), as in
 the annual giving summaries. Amounts in different currencies are never added together.
@@ -14,11 +15,8 @@ from sqlalchemy import func, select
 
 from donate.extensions import db
 from donate.ledger.models import Donation
-from donate.ledger.states import DonationStatus
 from donate.money import Money
 
-#: Donations whose money counts; a refunded one gave everything back.
-COUNTED = (DonationStatus.COMPLETED, DonationStatus.PARTIALLY_REFUNDED, DonationStatus.DISPUTED)
 #: What a counted donation brought in: charged (chosen amount plus any fee the donor covered)
 #: minus what was refunded so far.
 NET = Donation.charged_minor - Donation.refunded_minor

@@ -1,22 +1,21 @@
-"""Money per day: one SQL aggregate that the dashboard's totals, setbacks and charts add up.
+"""Money per day: the dashboard's totals, setbacks and charts, added up from the daily table.
 
-One GROUP BY over the span the dashboard shows (about 13 months) replaces a scan per figure:
-the answer has a row per day, currency and kind (a few thousand at most), never a row per
-donation, and every range's totals, refunds and disputes, the daily and monthly charts and
-recurring revenue are sums of those rows.
+The ledger keeps a row of sums per day, currency and kind (in a few slots) in donation_day
+(donate/ledger/daily.py), in the same transaction as each donation's change. Reading the span
+the dashboard shows (about 13 months) is a range of that table's primary key, summed over the
+slots: a few thousand rows however many donations there are. Every range's totals, refunds
+and disputes, the daily and monthly charts and recurring revenue are sums of those rows.
 """
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from donate.extensions import db
-from donate.ledger.models import Donation
-from donate.ledger.states import SETTLED, DonationStatus
+from donate.ledger.daily import SUMS, DonationDay
 from donate.money import Money
-from donate.staff.reports import COUNTED, NET, Setbacks, Totals, Window, dispute_outcomes
-from donate.staff.sql import as_date, day_of
+from donate.staff.reports import Setbacks, Totals, Window, dispute_outcomes
 
 
 @dataclass(frozen=True)
@@ -40,10 +39,6 @@ class Point:
     value: Money
 
 
-def _sum(condition, value):
-    return func.coalesce(func.sum(case((condition, value))), 0)
-
-
 class Rollup:
     def __init__(self, days: list[DayTotal]) -> None:
         self.days = days
@@ -52,19 +47,13 @@ class Rollup:
     @classmethod
     def of(cls, span: Window) -> "Rollup":
         """Settled donations that completed in `span`, per day, currency and kind."""
-        day = day_of(Donation.completed_at)
-        counted = Donation.status.in_(COUNTED)
-        disputed = Donation.status == DonationStatus.DISPUTED
+        key = (DonationDay.day, DonationDay.currency, DonationDay.monthly)
         rows = db.session.execute(
-            select(day, Donation.currency, Donation.kind,
-                   _sum(counted, NET), func.count(case((counted, 1))),
-                   func.sum(Donation.refunded_minor),
-                   func.count(case((Donation.refunded_minor > 0, 1))),
-                   _sum(disputed, Donation.charged_minor), func.count(case((disputed, 1))))
-            .where(Donation.status.in_(SETTLED), span.holds(Donation.completed_at))
-            .group_by(day, Donation.currency, Donation.kind))
-        return cls([DayTotal(as_date(day), currency, kind == "installment", *map(int, sums))
-                    for day, currency, kind, *sums in rows])
+            select(*key, *(func.sum(DonationDay.__table__.c[name]) for name in SUMS))
+            .where(DonationDay.day >= span.start.date(), DonationDay.day < span.end.date())
+            .group_by(*key))
+        return cls([DayTotal(day, currency, monthly, *map(int, sums))
+                    for day, currency, monthly, *sums in rows])
 
     def _within(self, window: Window, currency: str):
         first, end = window.start.date(), window.end.date()

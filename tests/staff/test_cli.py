@@ -1,11 +1,16 @@
-"""`flask staff create` and `flask demo seed`."""
+"""`flask staff create`, `flask staff rebuild-totals` and `flask demo seed`."""
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
 
 from donate.extensions import db
+from donate.ledger.daily import DonationDay
+from donate.ledger.donor_years import DonorYear
 from donate.ledger.models import Donation, Donor, Pledge, ReceiptSequence
 from donate.staff.models import StaffUser
 from tests.staff.conftest import PASSWORD, audit_actions
+from tests.tallies import assert_tallies_match_donations, kept_and_recounted
 
 
 def count(column) -> int:
@@ -60,3 +65,36 @@ def test_demo_seed_can_run_again_on_the_same_database(runner):
     for _ in range(2):
         assert runner.invoke(args=["demo", "seed", "--donations", "50"]).exit_code == 0
     assert count(Donation.id) == 100
+
+
+def test_demo_seed_leaves_the_dashboard_tallies_as_a_recount_makes_them(runner):
+    for _ in range(2):  # the second run adds to the days of the first
+        assert runner.invoke(args=["demo", "seed", "--donations", "300"]).exit_code == 0
+    assert_tallies_match_donations()
+    [(days, _), (donor_years, _)] = kept_and_recounted()
+    assert days and donor_years
+
+
+def test_rebuild_totals_recounts_the_tallies_from_the_donations(runner, books):
+    alice = books.donor("alice@example.org")
+    books.donation(1000, completed=datetime(2025, 12, 31, 23), donor=alice)
+    books.donation(2500, "USD", completed=datetime(2026, 1, 1), refunded=500,
+                   status="partially_refunded", donor=alice)
+    # as after a bulk import by SQL, which the ledger never saw
+    db.session.execute(update(DonationDay).values(net_minor=DonationDay.net_minor + 1))
+    db.session.execute(delete(DonorYear))
+    db.session.commit()
+    result = runner.invoke(args=["staff", "rebuild-totals"])
+    assert result.exit_code == 0, result.output
+    assert "Recounted 2025 (1 of 2 years)" in result.output
+    assert "Recounted 2026 (2 of 2 years)" in result.output
+    assert_tallies_match_donations()
+    assert count(DonorYear.donor_id) == 2
+
+
+def test_rebuild_totals_of_no_donations_empties_the_tallies(runner, books):
+    books.donation(1000, completed=datetime(2026, 1, 1))
+    db.session.execute(delete(Donation))  # a bulk DELETE: no ORM events, the tallies stay
+    db.session.commit()
+    assert runner.invoke(args=["staff", "rebuild-totals"]).exit_code == 0
+    assert count(DonationDay.day) == 0

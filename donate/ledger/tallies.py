@@ -1,0 +1,106 @@
+"""Tallies: sums over donations that the ledger keeps in tables of their own, always current.
+
+A tally row sums what some donations add to a report (money per day, daily.py; a donor's
+money per year, donor_years.py). When a donation changes, what it added before is taken away
+from its row and what it adds now is added to its row, in the same transaction as the change
+(tally_events.py). So a tally is exactly as current as the donations, and a refund or dispute
+that changes a donation completed long ago changes that long-past row: deltas, not appends.
+
+Each tally says how one donation contributes (`sums_of`, in Python) and how a range of
+donations sum up (`recount`, in SQL: for the migration's backfill and `rebuild-totals`); the
+tests check that the two agree after any sequence of ledger events.
+"""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, fields
+from datetime import datetime
+from functools import cache
+
+from sqlalchemy import Connection, Select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from donate.ledger.states import SETTLED, DonationStatus
+
+#: Donations whose money counts; a refunded one gave everything back.
+COUNTED = (DonationStatus.COMPLETED, DonationStatus.PARTIALLY_REFUNDED, DonationStatus.DISPUTED)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The columns of a donation that tallies read, as they were at one moment."""
+
+    id: int
+    status: str
+    completed_at: datetime | None
+    currency: str
+    kind: str
+    charged_minor: int
+    refunded_minor: int
+    donor_id: int | None
+
+    @property
+    def settled(self) -> bool:
+        """Completed once, so in the reports (its refunds too), even if refunded since."""
+        return self.status in SETTLED and self.completed_at is not None
+
+    @property
+    def counted(self) -> bool:
+        return self.settled and self.status in COUNTED
+
+    @property
+    def net_minor(self) -> int:
+        """What it brought in: charged (fee covered included) minus refunded, if counted."""
+        return self.charged_minor - self.refunded_minor if self.counted else 0
+
+
+#: The donation columns tallies read.
+TRACKED = tuple(field.name for field in fields(Snapshot))
+
+#: A row's key values and the sums one donation adds to it.
+Contribution = tuple[tuple, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class Tally:
+    model: type  #: the table's model
+    key: tuple[str, ...]  #: the columns of its primary key
+    sums: tuple[str, ...]  #: the columns that are sums
+    #: what a donation adds, or None for nothing
+    sums_of: Callable[[Snapshot], Contribution | None]
+    #: SELECT of key + sums over the donations that completed in [start, end)
+    recount: Callable[[datetime, datetime], Select]
+
+
+def apply_change(connection: Connection, tallies: Iterable[Tally], before: Snapshot | None,
+                 after: Snapshot | None) -> None:
+    """Move each tally from `before`'s contribution to `after`'s: one upsert per row touched."""
+    for tally in tallies:
+        deltas: dict[tuple, dict[str, int]] = {}
+        for snapshot, sign in ((before, -1), (after, 1)):
+            found = snapshot and tally.sums_of(snapshot)
+            if found:
+                key, sums = found
+                delta = deltas.setdefault(key, dict.fromkeys(tally.sums, 0))
+                for name, value in sums.items():
+                    delta[name] += sign * value
+        for key, delta in sorted(deltas.items()):  # one order, so writers queue, not deadlock
+            if any(delta.values()):
+                _add(connection, tally, key, delta)
+
+
+def _add(connection: Connection, tally: Tally, key: tuple, delta: dict[str, int]) -> None:
+    """INSERT the row, or add to the one there: one statement, whichever writer came first."""
+    row = dict(zip(tally.key, key, strict=True)) | delta
+    connection.execute(_upsert(tally, connection.dialect.name), row)
+
+
+@cache
+def _upsert(tally: Tally, dialect_name: str):
+    """The tally's INSERT ... ON CONFLICT DO UPDATE SET sum = sum + excluded.sum, built once:
+    it runs on every donation change, and building it costs more than running it."""
+    dialect = {"postgresql": postgresql, "sqlite": sqlite}[dialect_name]
+    table = tally.model.__table__
+    statement = dialect.insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=tally.key,
+        set_={name: table.c[name] + statement.excluded[name] for name in tally.sums})
