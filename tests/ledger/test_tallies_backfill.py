@@ -33,7 +33,7 @@ def donation_rows(rng: random.Random, donor_ids: list[int], count: int) -> list[
 
 def test_the_migrations_backfill_the_tallies_from_existing_donations(app):
     db.session.remove()
-    downgrade(revision="0007")
+    downgrade(revision="0008")
     try:
         donors = [{"email": f"donor{n}@example.org", "created_at": datetime(2025, 1, 1)}
                   for n in range(12)]
