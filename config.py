@@ -162,6 +162,10 @@ class Config:
     #: Failed passwords in a row that lock a staff account, and for how long.
     STAFF_LOCKOUT_AFTER = int(os.environ.get("STAFF_LOCKOUT_AFTER", "5"))
     STAFF_LOCKOUT_MINUTES = int(os.environ.get("STAFF_LOCKOUT_MINUTES", "15"))
+    #: A staff session ends after this many minutes without a request, and in any case this
+    #: many hours after signing in (a laptop left open in a newsroom).
+    STAFF_IDLE_MINUTES = int(os.environ.get("STAFF_IDLE_MINUTES", "30"))
+    STAFF_SESSION_HOURS = int(os.environ.get("STAFF_SESSION_HOURS", "12"))
     WTF_CSRF_SSL_STRICT = False
     LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 

@@ -1,11 +1,12 @@
 """Who may see and do what on the staff pages, and the audit log of what they did."""
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, request
-from flask_login import current_user
+from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask_login import current_user, logout_user
 
 from donate.extensions import db, login_manager
 from donate.staff import bp
@@ -26,11 +27,32 @@ def load_staff_user(user_id: str) -> StaffUser | None:
     return user if user is not None and user.active else None
 
 
+#: How often the session's "last seen" time is rewritten (each rewrite is a new cookie).
+SEEN_RESOLUTION_SECONDS = 60
+
+
 @bp.before_request
 def require_sign_in():
-    """Every staff page needs a signed-in account, so no view can forget to ask for one."""
-    if request.endpoint not in PUBLIC_ENDPOINTS and not current_user.is_authenticated:
+    """Every staff page needs a signed-in account, so no view can forget to ask for one; a
+    session left idle or open too long has ended."""
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
+    if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    now = int(time.time())
+    config = current_app.config
+    idle = now - session.get("staff_seen", now) > config["STAFF_IDLE_MINUTES"] * 60
+    old = now - session.get("staff_since", now) > config["STAFF_SESSION_HOURS"] * 3600
+    if idle or old:
+        logout_user()
+        session.clear()
+        flash("You were signed out after " + (
+            f"{config['STAFF_IDLE_MINUTES']} minutes without activity." if idle else
+            f"{config['STAFF_SESSION_HOURS']} hours. Please sign in again."), "info")
+        return redirect(url_for("staff.login", next=request.full_path))
+    if now - session.get("staff_seen", 0) >= SEEN_RESOLUTION_SECONDS:
+        session["staff_seen"] = now  # the cookie is signed: a client cannot move these
+    session.setdefault("staff_since", now)
     return None
 
 

@@ -1,5 +1,7 @@
 """Signing in and out. Wrong, unknown, locked and disabled all get the same answer."""
 
+import time
+
 from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
@@ -27,6 +29,7 @@ def login():
             next_url = safe_next_url(request.args.get("next"), url_for("staff.dashboard"))
             session.clear()  # nothing from before signing in carries over
             login_user(signed_in.user)
+            session["staff_since"] = session["staff_seen"] = int(time.time())
             return redirect(next_url, 303)
         error = NOT_SIGNED_IN.format(after=current_app.config["STAFF_LOCKOUT_AFTER"],
                                      minutes=current_app.config["STAFF_LOCKOUT_MINUTES"])

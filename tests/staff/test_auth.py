@@ -112,3 +112,28 @@ def test_sign_in_attempts_are_rate_limited_per_address_across_accounts(client, s
     answers = [staff.sign_in(f"guess{n}@example.org", "guess").status_code for n in range(4)]
     assert answers == [200, 200, 200, 429]
     assert client.get("/staff/login").status_code == 200  # the form itself stays readable
+
+
+@pytest.mark.parametrize(("seen_ago", "since_ago", "message"), [
+    (31 * 60, 31 * 60, "signed out after 30 minutes without activity"),
+    (60, 13 * 3600, "signed out after 12 hours"),
+])
+def test_an_idle_or_old_session_ends(client, staff, seen_ago, since_ago, message):
+    staff.signed_in()
+    assert client.get("/staff/").status_code == 200
+    with client.session_transaction() as session:
+        now = session["staff_seen"]
+        session["staff_seen"], session["staff_since"] = now - seen_ago, now - since_ago
+    answer = client.get("/staff/donations")
+    assert answer.status_code == 302 and "/staff/login?next=/staff/donations" in answer.location
+    assert message in client.get(answer.location).get_data(as_text=True)
+    assert client.get("/staff/").status_code == 302  # signed out for good, not just once
+
+
+def test_an_active_session_stays_open(client, staff):
+    staff.signed_in()
+    with client.session_transaction() as session:
+        session["staff_seen"] -= 29 * 60
+    assert client.get("/staff/").status_code == 200
+    with client.session_transaction() as session:
+        assert session["staff_seen"] >= session["staff_since"]  # renewed by that request
