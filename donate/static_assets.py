@@ -72,12 +72,23 @@ def compress(response: Response) -> Response:
     body = response.get_data()
     if len(body) <= MIN_COMPRESS_BYTES:
         return response
-    response.set_data(gzip.compress(body, compresslevel=6, mtime=0))
+    # A file's bytes are the same for every reader: compress them once.
+    response.set_data(_gzipped_file(body) if a_file else _gzip(body))
     response.headers["Content-Encoding"] = "gzip"
     etag, weak = response.get_etag()
     if etag:
         response.set_etag(f"{etag}-gzip", weak=weak)
     return response
+
+
+def _gzip(body: bytes) -> bytes:
+    return gzip.compress(body, compresslevel=6, mtime=0)
+
+
+@lru_cache(maxsize=32)
+def _gzipped_file(body: bytes) -> bytes:
+    """Keyed by the file's bytes, so an edited file is compressed afresh."""
+    return _gzip(body)
 
 
 def accepts_gzip() -> bool:
