@@ -40,9 +40,10 @@ def audit(new_context):
     return serious_findings
 
 
+@pytest.mark.parametrize("lang", ["en", "de"])
 @pytest.mark.parametrize("variant", ["slider", "quick", "newsletter"])
-def test_the_widget_variants(audit, live_server, variant):
-    assert audit(f"{live_server}/widget?variant={variant}") == []
+def test_the_widget_variants(audit, live_server, variant, lang):
+    assert audit(f"{live_server}/widget?variant={variant}&lang={lang}") == []
 
 
 def test_the_widget_showing_what_is_wrong_with_a_donation(audit, live_server):
