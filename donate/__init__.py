@@ -55,7 +55,7 @@ def trust_proxies(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from donate import abuse, errors, i18n, logs, security, static_assets
+    from donate import abuse, errors, i18n, logs, security, sessions, static_assets
     from donate.extensions import (
         csrf,
         db,
@@ -82,6 +82,7 @@ def register_extensions(app: Flask) -> None:
     settings.init_app(app)
     registry.init_app(app)
     security.init_app(app)
+    sessions.init_app(app)
     static_assets.init_app(app)
     errors.init_app(app)
     abuse.init_app(app)

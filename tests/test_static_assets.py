@@ -86,3 +86,15 @@ def test_a_compressed_file_gets_its_own_etag(client):
     plain = client.get("/static/widget.js").get_etag()
     compressed = client.get("/static/widget.js", headers=GZIP).get_etag()
     assert plain[0] and compressed[0] != plain[0]
+
+
+@pytest.mark.parametrize("path", ["/static/widget.js", "/embed.js", "/widget", "/healthz"])
+def test_what_no_cookie_changes_does_not_say_it_varies_by_cookie(client, path):
+    """Shared caches and CDNs keep one copy of these, not one per reader's cookie."""
+    response = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200
+    assert "cookie" not in response.headers.get("Vary", "").lower()
+
+
+def test_pages_that_read_the_session_still_vary_by_cookie(client):
+    assert "Cookie" in client.get("/staff/login").headers["Vary"]
