@@ -36,9 +36,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(reader_locale=current_locale, whole_amount=whole_amount,
                                  short_number=short_number, money_example=money_example,
                                  currency_mark=currency_mark)
-    from donate.newsletter.service import consent_text
-
-    app.jinja_env.globals["consent_text"] = consent_text
 
 
 def supported(value: object) -> str | None:

@@ -18,6 +18,7 @@ from donate.widget.intake import _read_source
 from donate.widget.routes import wants_json
 
 bp = Blueprint("newsletter", __name__, url_prefix="/newsletter")
+bp.add_app_template_global(service.consent_text)  # the widget shows it too
 
 
 @bp.before_request
