@@ -61,12 +61,11 @@ def render_widget(variant: str, status: int = 200, errors: dict | None = None,
     providers = enabled_providers()
     source = values.get("source") or request.args.get("source", "")
 
-    def render(**per_request) -> str:
+    def render(source: str = source, **per_request) -> str:
         return render_template(
             f"widget/{variant}.html", variant=variant, settings=settings, currency=currency,
             providers=providers, fee_table=settings.fee_table_for_script(list(providers)),
-            values=values, errors=errors or {}, problem=problem, **{"source": source,
-                                                                   **per_request})
+            source=source, values=values, errors=errors or {}, problem=problem, **per_request)
 
     if values or errors or problem:
         return render(), status
