@@ -44,7 +44,7 @@ class Money:
 
     def major_text(self) -> str:
         """'25.50': the amount in major units with exactly the currency's decimals."""
-        return f"{Decimal(self.minor).scaleb(-self.exponent):.{self.exponent}f}"
+        return f"{self.major:.{self.exponent}f}"
 
     @property
     def major(self) -> Decimal:
