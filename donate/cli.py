@@ -1,7 +1,6 @@
 """Flask commands: events work and replay, reconcile, donations refund, sandbox renew."""
 
 import json
-import signal
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -19,6 +18,7 @@ from donate.payments import worker as events_worker
 from donate.payments.base import InboundEvent
 from donate.payments.refunds import request_refund
 from donate.payments.registry import enabled_providers, provider_named
+from donate.worker_loop import run_until_stopped
 
 events_cli = click.Group("events", help="The provider event inbox.")
 donations_cli = click.Group("donations", help="Donations, for staff at the command line.")
@@ -45,15 +45,10 @@ def replay_events() -> None:
 @click.option("--poll", default=0.5, show_default=True, help="Seconds between looks when idle.")
 def work_events(once: bool, poll: float) -> None:
     """Apply stored provider events in batches; runs until stopped (SIGTERM finishes a batch)."""
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    click.echo("Events worker started" + (" (draining once)" if once else ""))
-    try:
-        taken = events_worker.work(once=once, poll_seconds=poll,
-                                   should_stop=lambda: bool(stopping))
-    except KeyboardInterrupt:
-        return
-    click.echo(f"{taken} event(s) taken")
+    taken = run_until_stopped("Events worker", once, lambda should_stop: events_worker.work(
+        once=once, poll_seconds=poll, should_stop=should_stop))
+    if taken is not None:
+        click.echo(f"{taken} event(s) taken")
 
 
 @click.command("reconcile")

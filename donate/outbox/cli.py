@@ -1,6 +1,5 @@
 """`flask outbox work [--once]` and `flask outbox retry`."""
 
-import signal
 
 import click
 from sqlalchemy import select
@@ -8,6 +7,7 @@ from sqlalchemy import select
 from donate.extensions import db
 from donate.outbox import worker
 from donate.outbox.models import OutboxMessage, OutboxStatus
+from donate.worker_loop import run_until_stopped
 
 outbox_cli = click.Group("outbox", help="The email outbox.")
 
@@ -17,14 +17,11 @@ outbox_cli = click.Group("outbox", help="The email outbox.")
 @click.option("--poll", default=2.0, show_default=True, help="Seconds between looks when idle.")
 def work(once: bool, poll: float) -> None:
     """Send due emails; runs until stopped (SIGTERM or Ctrl-C finish the message in flight)."""
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    click.echo("Outbox worker started" + (" (draining once)" if once else ""))
-    try:
-        tally = worker.work(once=once, poll_seconds=poll, should_stop=lambda: bool(stopping))
-    except KeyboardInterrupt:
-        return
-    click.echo(f"sent {tally.sent}, kept for the dev mailbox {tally.kept}, failed {tally.failed}")
+    tally = run_until_stopped("Outbox worker", once, lambda should_stop: worker.work(
+        once=once, poll_seconds=poll, should_stop=should_stop))
+    if tally is not None:
+        click.echo(f"sent {tally.sent}, kept for the dev mailbox {tally.kept}, "
+                   f"failed {tally.failed}")
 
 
 @outbox_cli.command("retry")
