@@ -22,8 +22,10 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
 #: Seconds an idle keep-alive connection from the load balancer is held open.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
-#: Replace each process after this many requests (bounds any slow leak); 0 turns it off.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+#: Replace each process after this many requests (bounds any slow leak); 0 turns it off. A
+#: new process starts cold (imports, first renders), so not too often: a widget request costs
+#: a fraction of a millisecond, and 5,000 of them came round every few seconds under load.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
 max_requests_jitter = max_requests // 10
 
 accesslog = None

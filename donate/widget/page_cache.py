@@ -10,7 +10,7 @@ Pages that show a reader's values or errors are never cached.
 
 from collections.abc import Callable
 
-from flask import current_app
+from flask import current_app, g, request
 from markupsafe import escape
 
 from donate.abuse.form_token import issue_form_token
@@ -19,6 +19,10 @@ from donate.security import csp_nonce
 NONCE = "\x1enonce\x1e"
 TOKEN = "\x1etoken\x1e"
 SOURCE = "\x1esource\x1e"
+#: Set in the WSGI environ by the fast lane (fast_lane.py) when it records an answer.
+RECORDING = "donate.fast_lane.recording"
+#: Set by cached_page() in a recorded request: the answer is the cached page, keep it.
+RECORDABLE = "donate.fast_lane.recordable"
 
 
 def cached_page(key: tuple, render: Callable[..., str], source: str) -> str:
@@ -29,5 +33,9 @@ def cached_page(key: tuple, render: Callable[..., str], source: str) -> str:
         page = render(csp_nonce=lambda: NONCE, form_token=lambda: TOKEN, source=SOURCE)
         if not current_app.debug:  # while developing, an edited template shows at once
             pages[key] = page  # bounded: the key's parts are checked against the settings
+    if request.environ.get(RECORDING):
+        request.environ[RECORDABLE] = True
+        g.csp_nonce = NONCE  # the policy header's nonce is a hole too
+        return page  # the lane fills the holes, for this request and the later ones
     return (page.replace(NONCE, csp_nonce()).replace(TOKEN, issue_form_token())
             .replace(SOURCE, str(escape(source))))
