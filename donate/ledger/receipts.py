@@ -1,5 +1,8 @@
 """Receipt numbers: sequential per organisation and year, given once, never reused."""
 
+from functools import cache
+
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
 from donate.extensions import db
@@ -15,11 +18,16 @@ def next_receipt_number(year: int) -> str:
     taken before the row locks that flushing them takes, in every transaction, so two
     completions never wait for each other in a circle.
     """
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    with db.session.no_autoflush:
-        number = db.session.execute(
-            dialect.insert(ReceiptSequence).values(year=year, last_number=1)
+    number = db.session.connection().execute(  # Core: no autoflush, no ORM on the way
+        _count_on(db.session.get_bind().dialect.name), {"year": year}).scalar_one()
+    return f"{year}-{number:06d}"
+
+
+@cache
+def _count_on(dialect_name: str):
+    """The upsert, built once: every completion runs it."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return (dialect.insert(ReceiptSequence).values(year=bindparam("year"), last_number=1)
             .on_conflict_do_update(index_elements=["year"],
                                    set_={"last_number": ReceiptSequence.last_number + 1})
-            .returning(ReceiptSequence.last_number)).scalar_one()
-    return f"{year}-{number:06d}"
+            .returning(ReceiptSequence.last_number))

@@ -8,7 +8,7 @@ applied one after the other on PostgreSQL (SQLite serialises writers anyway).
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -167,27 +167,100 @@ def apply_provider_event(event_row_id: int, translate) -> ProviderEvent:
 def apply_provider_events(event_row_ids: list[int], translate) -> None:
     """Apply several stored events as apply_provider_event does, in one transaction.
 
-    One commit for the lot, and the year's receipt-number lock taken once: how the events
-    worker keeps up with a burst. Any failure but the ledger's own refusals rolls back all.
+    How the events worker keeps up with a burst: the donations the events name are read and
+    locked in one query; the events are applied with no savepoint each, so their changes go
+    out in one flush at commit (tallies summed, see tally_events.py); one commit for the lot.
+    Should any event be refused or fail, that attempt is rolled back to the batch's savepoint
+    and the batch applied again one event per savepoint, where a refusal is recorded on its
+    event alone. Any other failure rolls back all.
     """
     rows = db.session.scalars(
         select(ProviderEvent).where(ProviderEvent.id.in_(event_row_ids))
         .order_by(ProviderEvent.id).with_for_update()
         .execution_options(populate_existing=True)).all()
+    translate = _remembered(translate)
+    try:
+        db.session.info[AT_HAND] = _lock_donations_named(rows, translate)
+        try:
+            with db.session.begin_nested():
+                for row in rows:
+                    _apply_locked_event(row, translate, own_savepoint=False)
+        except Exception as first_try:  # the second try sorts out which event, and why
+            log.info("event batch applied one savepoint per event",
+                     extra={"events": len(rows), "reason": type(first_try).__name__})
+            for row in rows:
+                _apply_locked_event(row, translate)
+        db.session.commit()
+    finally:
+        db.session.info.pop(AT_HAND, None)
+
+
+#: Where apply_provider_events keeps the donations it locked up front, by reference.
+AT_HAND = "donate.donations_at_hand"
+REFERENCES = (("public_id", "donation_ref"), ("checkout_ref", "checkout_ref"),
+              ("payment_ref", "payment_ref"))
+
+
+def _remembered(translate):
+    """`translate`, once per row in this batch (it parses the payload; a batch that is
+    applied again per savepoint would parse everything twice)."""
+    done: dict[int, list[LedgerEvent]] = {}
+
+    def translate_once(row: ProviderEvent) -> list[LedgerEvent]:
+        if row.id not in done:
+            done[row.id] = list(translate(row))
+        return done[row.id]
+
+    return translate_once
+
+
+def _lock_donations_named(rows: list[ProviderEvent], translate) -> dict[tuple, Donation]:
+    """The donations the events name, read and locked (in id order) with one query per
+    provider, by (provider, column, reference); _find_donation looks here first."""
+    wanted: dict[str, dict[str, set]] = {}
     for row in rows:
-        _apply_locked_event(row, translate)
-    db.session.commit()
+        try:
+            events = translate(row) if row.processed_at is None else []
+        except MalformedEvent:
+            continue  # refused when applied
+        for event in events:
+            if _about_a_pledge(event):
+                continue
+            for column, field in REFERENCES:
+                if getattr(event, field):
+                    wanted.setdefault(row.provider, {}).setdefault(column, set()).add(
+                        getattr(event, field))
+    at_hand = {}
+    for provider, references in wanted.items():
+        found = db.session.scalars(
+            select(Donation).where(Donation.provider == provider, or_(*(
+                getattr(Donation, column).in_(sorted(values))
+                for column, values in references.items())))
+            .options(joinedload(Donation.donor)).order_by(Donation.id)
+            .with_for_update(of=Donation))
+        for donation in found:
+            for column, _ in REFERENCES:
+                if getattr(donation, column):
+                    at_hand[(provider, column, getattr(donation, column))] = donation
+    return at_hand
 
 
-def _apply_locked_event(row: ProviderEvent, translate) -> ProviderEvent:
+def _apply_locked_event(row: ProviderEvent, translate,
+                        own_savepoint: bool = True) -> ProviderEvent:
+    """Apply a locked, stored event. In its own savepoint, a refusal is recorded on the
+    event; without (`own_savepoint=False`) it is raised, for the caller's savepoint to take
+    back this event and all before it."""
     if row.processed_at is not None:
         return row
     row.attempts += 1
     row.processed_at = utcnow()
+    if not own_savepoint:
+        _apply_ledger_events(row, translate)
+        row.error = None
+        return row
     try:
         with db.session.begin_nested():
-            for ledger_event in translate(row):
-                apply(ledger_event, provider=row.provider, event_id=row.event_id)
+            _apply_ledger_events(row, translate)
         row.error = None
     except UnknownReference as early:
         # Perhaps about a payment whose own event has not arrived yet (a refund before its
@@ -202,6 +275,11 @@ def _apply_locked_event(row: ProviderEvent, translate) -> ProviderEvent:
                                                      "provider": row.provider,
                                                      "error": row.error})
     return row
+
+
+def _apply_ledger_events(row: ProviderEvent, translate) -> None:
+    for ledger_event in translate(row):
+        apply(ledger_event, provider=row.provider, event_id=row.event_id)
 
 
 #: How long, and how often, an event about a row we do not know is tried again.
@@ -229,7 +307,7 @@ def apply(event: LedgerEvent, provider: str, event_id: str | None = None) -> Non
     if event.action is Action.PLEDGE_AMOUNT_CHANGED:
         _change_pledge_amount(event, provider, event_id)
         return
-    if event.action in PLEDGE_TRANSITIONS:
+    if _about_a_pledge(event):
         _apply_to_pledge(event, provider, event_id)
         return
     donation = _find_donation(event, provider)
@@ -240,6 +318,10 @@ def apply(event: LedgerEvent, provider: str, event_id: str | None = None) -> Non
         _record_refund(donation, event, event_id)
     else:
         _apply_to_donation(donation, event, event_id)
+
+
+def _about_a_pledge(event: LedgerEvent) -> bool:
+    return event.action is Action.PLEDGE_AMOUNT_CHANGED or event.action in PLEDGE_TRANSITIONS
 
 
 DISPUTE_OUTCOMES = {Action.DISPUTE_OPENED: "open", Action.DISPUTE_WON: "won",
@@ -411,11 +493,12 @@ def _find_pledge(event: LedgerEvent, provider: str) -> Pledge | None:
 
 def _find_first(model, provider: str, references: list):
     """The row of `provider` matching the first given reference, locked for update (with its
-    donor, whom the notices address)."""
+    donor, whom the notices address); donations a batch locked up front are taken from there."""
+    at_hand = db.session.info.get(AT_HAND, {}) if model is Donation else {}
     for column, value in references:
         if value:
-            found = db.session.scalar(select(model).where(
-                column == value, model.provider == provider)
+            found = at_hand.get((provider, column.key, value)) or db.session.scalar(
+                select(model).where(column == value, model.provider == provider)
                 .options(joinedload(model.donor)).with_for_update(of=model))
             if found is not None:
                 return found

@@ -71,33 +71,38 @@ class Tally:
     recount: Callable[[datetime, datetime], Select]
 
 
-def apply_change(connection: Connection, tallies: Iterable[Tally], before: Snapshot | None,
-                 after: Snapshot | None) -> None:
-    """Move each tally from `before`'s contribution to `after`'s: one upsert per row touched."""
+#: One donation's change: its tracked columns before (None: it was new) and after (None: gone).
+Change = tuple[Snapshot | None, Snapshot | None]
+
+
+def apply_changes(connection: Connection, tallies: Iterable[Tally],
+                  changes: Iterable[Change]) -> None:
+    """Move each tally from the changes' old contributions to their new ones: for each tally,
+    the deltas summed per row, then one upsert statement for all the rows touched."""
+    changes = list(changes)
     for tally in tallies:
         deltas: dict[tuple, dict[str, int]] = {}
-        for snapshot, sign in ((before, -1), (after, 1)):
-            found = snapshot and tally.sums_of(snapshot)
-            if found:
-                key, sums = found
-                delta = deltas.setdefault(key, dict.fromkeys(tally.sums, 0))
-                for name, value in sums.items():
-                    delta[name] += sign * value
-        for key, delta in sorted(deltas.items()):  # one order, so writers queue, not deadlock
-            if any(delta.values()):
-                _add(connection, tally, key, delta)
-
-
-def _add(connection: Connection, tally: Tally, key: tuple, delta: dict[str, int]) -> None:
-    """INSERT the row, or add to the one there: one statement, whichever writer came first."""
-    row = dict(zip(tally.key, key, strict=True)) | delta
-    connection.execute(_upsert(tally, connection.dialect.name), row)
+        for before, after in changes:
+            for snapshot, sign in ((before, -1), (after, 1)):
+                found = snapshot and tally.sums_of(snapshot)
+                if found:
+                    key, sums = found
+                    delta = deltas.setdefault(key, dict.fromkeys(tally.sums, 0))
+                    for name, value in sums.items():
+                        delta[name] += sign * value
+        rows = [dict(zip(tally.key, key, strict=True)) | delta
+                for key, delta in sorted(deltas.items())  # one order: writers queue, never
+                if any(delta.values())]                   # wait for each other in a circle
+        if rows:
+            # INSERT the row, or add to the one there: whichever writer came first.
+            connection.execute(_upsert(tally, connection.dialect.name), rows)
 
 
 @cache
 def _upsert(tally: Tally, dialect_name: str):
     """The tally's INSERT ... ON CONFLICT DO UPDATE SET sum = sum + excluded.sum, built once:
-    it runs on every donation change, and building it costs more than running it."""
+    it runs on every flush that changes donations, and building it costs more than running
+    it."""
     dialect = {"postgresql": postgresql, "sqlite": sqlite}[dialect_name]
     table = tally.model.__table__
     statement = dialect.insert(table)
