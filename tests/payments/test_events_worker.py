@@ -70,6 +70,30 @@ def test_a_refused_or_early_event_in_a_batch_does_not_hold_up_the_others(
     assert (early.processed_at, early.error[:16]) == (None, "UnknownReference")
 
 
+def test_a_batch_is_applied_in_one_go_and_event_by_event_only_when_one_is_refused(
+        donations, sandbox_webhooks, caplog):
+    paid = started_donations(donations, 4)
+    for donation in paid[:3]:
+        sandbox_webhooks.deliver(sandbox_webhooks.body_for(donation, "pay"))
+    with caplog.at_level("INFO", logger="donate.ledger"):
+        worker.work(once=True)
+    assert "one savepoint per event" not in caplog.text
+    assert statuses() == ["completed"] * 3 + ["pending"]
+    unknown = json.dumps({"id": "evt_unknown", "type": "checkout.paid", "created": 1,
+                          "data": {"donation": "nope", "payment": "p", "amount": 1,
+                                   "currency": "EUR"}}).encode()
+    for body in (unknown, sandbox_webhooks.body_for(paid[3], "pay")):
+        sandbox_webhooks.deliver(body)
+    with caplog.at_level("INFO", logger="donate.ledger"):
+        worker.work(once=True)
+    assert "one savepoint per event" in caplog.text
+    assert statuses() == ["completed"] * 4
+    put_aside = db.session.scalars(select(ProviderEvent.error).where(
+        ProviderEvent.error.is_not(None))).all()
+    assert [error.split(":")[0] for error in put_aside] == ["UnknownReference"]
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 4
+
+
 def test_an_event_that_fails_unexpectedly_is_set_aside_and_the_rest_applied(
         donations, sandbox_webhooks, monkeypatch, caplog):
     broken, fine = started_donations(donations, 2)
