@@ -4,6 +4,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from babel.numbers import format_currency
 from flask_babel import gettext as _
@@ -54,14 +55,21 @@ class Money:
     def format(self, locale: str | None = None) -> str:
         """The amount as a reader of `locale` (by default the request's language) writes it:
         "$1,025.50" in English, "1.025,50 $" in German (CLDR data, through Babel)."""
-        text = format_currency(self.major, self.currency, locale=locale or _reader_locale())
-        # CLDR's currency spacing, which Babel leaves out and browsers apply: "CHF 12.34"
-        return CODE_BESIDE_DIGIT.sub("\u00a0", text)
+        return _written(self.minor, self.currency, str(locale or _reader_locale()))
 
     def __add__(self, other: "Money") -> "Money":
         if other.currency != self.currency:
             raise ValueError("cannot add amounts in different currencies")
         return Money(self.minor + other.minor, self.currency)
+
+
+@lru_cache(maxsize=4096)
+def _written(minor: int, currency: str, locale: str) -> str:
+    """Money.format's text, remembered: receipts say the same few amounts again and again,
+    and Babel takes longer to format one than the rest of a receipt takes to render."""
+    text = format_currency(Money(minor, currency).major, currency, locale=locale)
+    # CLDR's currency spacing, which Babel leaves out and browsers apply: "CHF 12.34"
+    return CODE_BESIDE_DIGIT.sub("\u00a0", text)
 
 
 def to_minor(major: Decimal, currency: str) -> int:

@@ -7,6 +7,7 @@ applied one after the other on PostgreSQL (SQLite serialises writers anyway).
 
 import logging
 from datetime import timedelta
+from functools import cache
 
 from sqlalchemy import or_, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -141,14 +142,21 @@ def store_provider_event(provider: str, event_id: str, type_: str, payload: str)
     One statement and one commit (INSERT ... ON CONFLICT DO NOTHING): a repeated delivery
     finds the stored row and changes nothing, without an error to roll back.
     """
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    new = db.session.scalar(
-        dialect.insert(ProviderEvent)
-        .values(provider=provider, event_id=event_id, type=type_, payload=payload)
-        .on_conflict_do_nothing(index_elements=["provider", "event_id"])
-        .returning(ProviderEvent.id)) is not None
+    new = db.session.connection().execute(  # Core: a burst's hot path, no ORM object needed
+        _store_once(db.session.get_bind().dialect.name),
+        {"provider": provider, "event_id": event_id, "type": type_, "payload": payload},
+    ).scalar() is not None
     db.session.commit()
     return new
+
+
+@cache
+def _store_once(dialect_name: str):
+    """store_provider_event's INSERT, built once (building it costs more than running it)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    return (dialect.insert(ProviderEvent)
+            .on_conflict_do_nothing(index_elements=["provider", "event_id"])
+            .returning(ProviderEvent.id))
 
 
 def apply_provider_event(event_row_id: int, translate) -> ProviderEvent:
