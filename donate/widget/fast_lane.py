@@ -127,7 +127,11 @@ class WidgetFastLane:
                 "lane": "fast", "request_id": request_id})
             return answer
         environ["HTTP_X_REQUEST_ID"] = request_id  # the app logs it under the same id
-        template = self._record(key, environ)
+        status, headers, body = self._ask_the_app(environ)
+        if not environ.get(RECORDABLE):  # not the cached page (no holes in it): as it is
+            start_response(status, headers)
+            return [body]
+        template = self._record(key, status, headers, body)
         return self._serve(template, environ, start_response, request_id, source)
 
     def _plain_widget_request(self, environ: dict) -> tuple[tuple, str] | None:
@@ -148,9 +152,8 @@ class WidgetFastLane:
                *(environ.get(name) for name in KEY_HEADERS))
         return key, source
 
-    def _record(self, key: tuple, environ: dict):
-        """Ask the app with the holes left as marks, and keep its answer if it is the cached
-        page. Any answer comes back as a Template, to be filled in for this request."""
+    def _ask_the_app(self, environ: dict) -> tuple[str, list, bytes]:
+        """The app's answer, with the holes left as marks if it is the cached page."""
         accept_encoding = environ.pop("HTTP_ACCEPT_ENCODING", None)  # the lane compresses
         environ[RECORDING] = True
         answer = {}
@@ -167,11 +170,16 @@ class WidgetFastLane:
                 iterable.close()
         if accept_encoding is not None:
             environ["HTTP_ACCEPT_ENCODING"] = accept_encoding
-        headers = [(name, value) for name, value in answer["headers"]
+        return answer["status"], answer["headers"], body
+
+    def _record(self, key: tuple, status: str, headers: list, body: bytes) -> Template:
+        """The cached page's answer as a Template; kept for the next requests unless a later
+        step of the app made it personal (a cookie) or changed its status."""
+        headers = [(name, value) for name, value in headers
                    if name.lower() not in ("content-length", "x-request-id")]
-        kept = bool(environ.get(RECORDABLE) and answer["status"].startswith("200")
-                    and not any(name.lower() == "set-cookie" for name, _ in headers))
-        template = Template.of(answer["status"], headers, body.decode(), compressible=kept)
+        kept = status.startswith("200") and not any(
+            name.lower() == "set-cookie" for name, _ in headers)
+        template = Template.of(status, headers, body.decode(), compressible=kept)
         if kept:
             with self._recording_lock:
                 while len(self.templates) >= MAX_TEMPLATES:
