@@ -8,6 +8,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -31,6 +32,11 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 mail = Mail()
 login_manager = LoginManager()
+
+
+def insert_for(dialect_name: str, target):
+    """INSERT for the database in use, with its ON CONFLICT clauses (both have them)."""
+    return {"postgresql": postgresql, "sqlite": sqlite}[dialect_name].insert(target)
 
 
 def use_real_sqlite_transactions(engine: Engine) -> None:

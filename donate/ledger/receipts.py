@@ -3,9 +3,8 @@
 from functools import cache
 
 from sqlalchemy import bindparam
-from sqlalchemy.dialects import postgresql, sqlite
 
-from donate.extensions import db
+from donate.extensions import db, insert_for
 from donate.ledger.models import ReceiptSequence
 
 
@@ -26,8 +25,7 @@ def next_receipt_number(year: int) -> str:
 @cache
 def _count_on(dialect_name: str):
     """The upsert, built once: every completion runs it."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    return (dialect.insert(ReceiptSequence).values(year=bindparam("year"), last_number=1)
+    return (insert_for(dialect_name, ReceiptSequence).values(year=bindparam("year"), last_number=1)
             .on_conflict_do_update(index_elements=["year"],
                                    set_={"last_number": ReceiptSequence.last_number + 1})
             .returning(ReceiptSequence.last_number))

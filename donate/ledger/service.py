@@ -10,12 +10,11 @@ from datetime import timedelta
 from functools import cache
 
 from sqlalchemy import or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from donate.emails import read_email
-from donate.extensions import db
+from donate.extensions import db, insert_for
 from donate.ledger.events import DonationRequest, LedgerEvent, MalformedEvent, UnknownReference
 from donate.ledger.models import Donation, Donor, Pledge, ProviderEvent, utcnow
 from donate.ledger.receipts import next_receipt_number
@@ -153,8 +152,7 @@ def store_provider_event(provider: str, event_id: str, type_: str, payload: str)
 @cache
 def _store_once(dialect_name: str):
     """store_provider_event's INSERT, built once (building it costs more than running it)."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    return (dialect.insert(ProviderEvent)
+    return (insert_for(dialect_name, ProviderEvent)
             .on_conflict_do_nothing(index_elements=["provider", "event_id"])
             .returning(ProviderEvent.id))
 

@@ -17,8 +17,8 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import Connection, Select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from donate.extensions import insert_for
 from donate.ledger.states import SETTLED, DonationStatus
 
 #: Donations whose money counts; a refunded one gave everything back.
@@ -103,9 +103,8 @@ def _upsert(tally: Tally, dialect_name: str):
     """The tally's INSERT ... ON CONFLICT DO UPDATE SET sum = sum + excluded.sum, built once:
     it runs on every flush that changes donations, and building it costs more than running
     it."""
-    dialect = {"postgresql": postgresql, "sqlite": sqlite}[dialect_name]
     table = tally.model.__table__
-    statement = dialect.insert(table)
+    statement = insert_for(dialect_name, table)
     return statement.on_conflict_do_update(
         index_elements=tally.key,
         set_={name: table.c[name] + statement.excluded[name] for name in tally.sums})

@@ -3,9 +3,7 @@
 import logging
 from functools import cache
 
-from sqlalchemy.dialects import postgresql, sqlite
-
-from donate.extensions import db
+from donate.extensions import db, insert_for
 from donate.outbox.models import OutboxMessage
 
 log = logging.getLogger("donate.outbox")
@@ -15,9 +13,8 @@ log = logging.getLogger("donate.outbox")
 def _insert_once(dialect_name: str):
     """The INSERT, built once (the values are bound per call): a burst of receipts builds it
     otherwise hundreds of times a second, which costs more than running it."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    return (dialect.insert(OutboxMessage).on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(OutboxMessage.id))
+    return (insert_for(dialect_name, OutboxMessage)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id))
 
 
 def enqueue(*, kind: str, dedupe_key: str, to: str, subject: str, text: str,
