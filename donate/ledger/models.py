@@ -3,7 +3,7 @@
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from donate.extensions import db
@@ -18,6 +18,13 @@ def utcnow() -> datetime:
 def new_public_id() -> str:
     """128 random bits, URL-safe: what readers and providers see instead of our row ids."""
     return secrets.token_urlsafe(16)
+
+
+def _public_id_from_the_start(target, args, kwargs) -> None:
+    """A pledge or donation has its public id from its constructor on, not from its INSERT:
+    the emails written in the transaction that creates it (a month's receipt) are keyed by it,
+    and nothing flushes before they are written."""
+    kwargs.setdefault("public_id", new_public_id())
 
 
 class Donor(db.Model):
@@ -169,3 +176,7 @@ class ProviderEvent(db.Model):
         UniqueConstraint("provider", "event_id"),
         Index("ix_provider_event_unprocessed", "processed_at"),
     )
+
+
+for _model in (Pledge, Donation):
+    event.listen(_model, "init", _public_id_from_the_start)

@@ -116,6 +116,25 @@ def test_a_monthly_life_sends_receipts_a_failure_notice_and_a_goodbye(donations,
     assert "https://give.example/manage" in mails[2].get_body(("plain",)).get_content()
 
 
+def test_every_month_gets_its_own_receipt(donations, smtp):
+    """Each later month is a new donation row, written in the transaction that sends its
+    receipt: the receipt is told apart by that row's own id, month after month."""
+    pledge = paid(donations, amount="5", frequency="monthly", email="m@example.org").pledge
+    for month in (2, 3, 4):
+        row, _ = ledger.record_provider_event("sandbox", f"evt_month_{month}", "test", "{}")
+        ledger.apply_provider_event(row.id, lambda _row, month=month: [LedgerEvent(
+            Action.INSTALLMENT_PAID, datetime.now(), pledge_ref=pledge.public_id,
+            payment_ref=f"pay_month_{month}", amount=Money(500, "EUR"))])
+    receipts = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "receipt")
+                                  .order_by(OutboxMessage.id)).all()
+    donations_ = db.session.scalars(select(Donation).where(Donation.pledge_id == pledge.id)
+                                    .order_by(Donation.id)).all()
+    assert [message.dedupe_key for message in receipts] == [
+        f"receipt:{donation.public_id}" for donation in donations_]
+    assert [mail["Subject"] for mail in sent_mail(smtp)] == [
+        f"Receipt {YEAR}-{number:06d}: your monthly donation of €5.00" for number in (1, 2, 3, 4)]
+
+
 def test_the_receipt_is_written_in_the_same_transaction_as_the_payment(donations, smtp, app):
     started = donations.start(email="a@example.org")
     donation = db.session.scalar(select(Donation).where(Donation.public_id == started["id"]))
