@@ -15,6 +15,9 @@ gunicorn (APPLY_EVENTS_IN_WORKER=1), whose backlog is waited for after wrk stops
 BENCH_APPLY_INLINE=1 each delivery is applied by the endpoint instead. BENCH_WEBHOOK_RATE
 offers about that many deliveries a second (each connection pauses between requests) instead
 of as many as the app answers: the rate the ledger keeps up with is the sustained one.
+BENCH_WEBHOOK_APPLY=after measures a burst instead: no worker while wrk runs (the rate the
+endpoint verifies and stores on its own), then the worker alone drains what was stored (the
+rate the ledger applies on its own); the two rates are the two halves of the end-to-end one.
 The database is BENCH_LOAD_DATABASE_URL (default: the local server's `bench_load` database,
 its schema rebuilt by the migrations; the staff benchmark's `bench` database is left alone).
 Prints one JSON document and writes it to bench/results/load-<time>.json.
@@ -28,7 +31,7 @@ import statistics
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import requests
@@ -45,6 +48,8 @@ RUNS = set(os.environ.get("BENCH_RUNS", "bare,widget,donations,webhooks").split(
 PORT = int(os.environ.get("BENCH_PORT", "8000"))
 APPLY_INLINE = os.environ.get("BENCH_APPLY_INLINE") == "1"
 WEBHOOK_RATE = int(os.environ.get("BENCH_WEBHOOK_RATE", "0"))
+#: "beside": the events worker runs while wrk does; "after": it starts when wrk has stopped
+WEBHOOK_APPLY = os.environ.get("BENCH_WEBHOOK_APPLY", "beside")
 DUPLICATES = 0.3
 #: Turns of bare endpoint then widget; each row of the results is the median of the turns.
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
@@ -120,15 +125,31 @@ def unapplied(url: str) -> int:
 
 def seconds_until_applied(url: str, limit: float = 300) -> float:
     """After wrk stops: how long until no stored event is left unapplied."""
+    return drain(url, limit)["seconds_until_none_left"]
+
+
+def drain(url: str, limit: float = 300) -> dict:
+    """Poll until no stored event is left unapplied: how long that took, and the worker's own
+    rate, timed from the first event it applied (not counting its start-up)."""
     engine = create_engine(url)
     started = time.monotonic()
+    first_seen = None
     with engine.connect() as connection:
-        while time.monotonic() - started < limit and connection.scalar(text(
-                "SELECT count(*) FROM provider_event WHERE processed_at IS NULL")):
+        left = initially = connection.scalar(text(
+            "SELECT count(*) FROM provider_event WHERE processed_at IS NULL"))
+        while left and time.monotonic() - started < limit:
             connection.rollback()
-            time.sleep(0.1)
+            time.sleep(0.05)
+            left = connection.scalar(text(
+                "SELECT count(*) FROM provider_event WHERE processed_at IS NULL"))
+            if first_seen is None and left < initially:
+                first_seen = (time.monotonic(), left)
     engine.dispose()
-    return round(time.monotonic() - started, 2)
+    ended = time.monotonic()
+    result = {"seconds_until_none_left": round(ended - started, 2), "left": left}
+    if first_seen and ended > first_seen[0]:
+        result["events_per_second_once_started"] = round(first_seen[1] / (ended - first_seen[0]), 1)
+    return result
 
 
 def wrk(script: str, url: str, *args: str, seconds: int = SECONDS) -> dict:
@@ -199,6 +220,25 @@ def webhook_deliveries(url: str, path: Path) -> tuple[int, int]:
     return len(deliveries), len(bodies)
 
 
+def webhook_run(url: str, env: dict, app: str, deliveries_file: Path) -> dict:
+    """wrk's deliveries with the events worker beside it, or (WEBHOOK_APPLY "after") first
+    the burst alone and then the worker alone, its draining timed."""
+    pause = str(CONNECTIONS * 1000 // WEBHOOK_RATE if WEBHOOK_RATE else 0)
+    after = WEBHOOK_APPLY == "after" and not APPLY_INLINE
+    with nullcontext() if after else events_worker(env):
+        result = wrk("webhooks.lua", app, str(deliveries_file), "2", pause)
+        result["unapplied_when_wrk_stopped"] = unapplied(url)
+        if not after:
+            result["seconds_to_apply_the_rest"] = seconds_until_applied(url)
+    if after:
+        with events_worker(env):
+            result["worker_alone"] = drain(url)
+            result["seconds_to_apply_the_rest"] = result["worker_alone"]["seconds_until_none_left"]
+    return {**result, "applied_by": "the endpoint" if APPLY_INLINE else "flask events work",
+            "worker_ran": "after wrk" if after else "beside wrk",
+            "offered_rate": WEBHOOK_RATE or "as fast as answered"}
+
+
 def acknowledged(deliveries_file: Path) -> set[str]:
     """The event ids the app answered 200 for (written by wrk/webhooks.lua, per thread)."""
     acked = set()
@@ -250,15 +290,9 @@ def main() -> None:
             results["post_donations"] = wrk("donations.lua", f"{app}/donations")
         if "webhooks" in RUNS:
             deliveries, unique = webhook_deliveries(url, deliveries_file)  # signed: 5 min to go
-            with events_worker(env):
-                pause = str(CONNECTIONS * 1000 // WEBHOOK_RATE if WEBHOOK_RATE else 0)
-                results["webhooks"] = wrk("webhooks.lua", app, str(deliveries_file), "2", pause)
-                results["webhooks"]["unapplied_when_wrk_stopped"] = unapplied(url)
-                results["webhooks"].update(
-                    deliveries_in_file=deliveries, unique_events_in_file=unique,
-                    applied_by="the endpoint" if APPLY_INLINE else "flask events work",
-                    offered_rate=WEBHOOK_RATE or "as fast as answered",
-                    seconds_to_apply_the_rest=seconds_until_applied(url))
+            results["webhooks"] = webhook_run(url, env, app, deliveries_file)
+            results["webhooks"].update(deliveries_in_file=deliveries,
+                                       unique_events_in_file=unique)
     results["ratios"] = {}
     if "webhooks" in RUNS:
         results["webhook_ledger_check"] = ledger_check(url, acknowledged(deliveries_file))
@@ -267,6 +301,9 @@ def main() -> None:
             stored / webhooks["seconds"], 1)
         results["ratios"]["new_events_applied_per_second"] = round(
             stored / (webhooks["seconds"] + webhooks["seconds_to_apply_the_rest"]), 1)
+        if "worker_alone" in webhooks:
+            results["ratios"]["events_applied_per_second_by_the_worker_alone"] = \
+                webhooks["worker_alone"].get("events_per_second_once_started")
     if {"bare", "widget"} <= RUNS:
         results["ratios"]["widget_to_bare"] = statistics.median(
             round(widget["rps"] / bare["rps"], 3) for bare, widget in zip(
