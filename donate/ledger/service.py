@@ -15,9 +15,9 @@ from sqlalchemy.orm import joinedload
 
 from donate.emails import read_email
 from donate.extensions import db, insert_for
+from donate.ledger import receipts
 from donate.ledger.events import DonationRequest, LedgerEvent, MalformedEvent, UnknownReference
 from donate.ledger.models import Donation, Donor, Pledge, ProviderEvent, utcnow
-from donate.ledger.receipts import next_receipt_number
 from donate.ledger.states import (
     DONATION_ALREADY_DONE,
     DONATION_TRANSITIONS,
@@ -387,7 +387,7 @@ def _set_status(donation: Donation, new: DonationStatus, action: Action,
     donation.status = new
     if new == DonationStatus.COMPLETED and donation.completed_at is None:
         donation.completed_at = utcnow()
-        donation.receipt_number = next_receipt_number(donation.completed_at.year)
+        receipts.number_at_commit(donation)
     log.info("donation transition", extra={"donation": donation.public_id, "from": current,
                                            "to": new, "action": action, "event": event_id})
     notices.donation_changed(donation, DonationStatus(current), new)

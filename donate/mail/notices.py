@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 
 from donate.i18n import speaking
 from donate.ledger.models import Donation, Pledge
+from donate.ledger.receipts import receipt_number_for, shown_in
 from donate.ledger.states import DonationStatus, PledgeStatus
 from donate.mail.render import render_email
 from donate.money import Money
@@ -54,7 +55,7 @@ def pledge_changed(pledge: Pledge, old: PledgeStatus, new: PledgeStatus) -> None
 
 def _send_receipt(donation: Donation, email: str) -> None:
     installment = donation.kind == "installment"
-    values = {"number": donation.receipt_number, "amount": donation.charged.format()}
+    values = {"number": receipt_number_for(donation), "amount": donation.charged.format()}
     subject = (_("Receipt %(number)s: your monthly donation of %(amount)s", **values)
                if installment else _("Receipt %(number)s: your donation of %(amount)s", **values))
     _send(donation, email, "receipt", subject, f"receipt:{donation.public_id}",
@@ -64,7 +65,11 @@ def _send_receipt(donation: Donation, email: str) -> None:
 def _send(row: Donation | Pledge, email: str, template: str, subject: str, dedupe_key: str,
           **context) -> None:
     provider = provider_named(row.provider)
+    if isinstance(row, Donation):
+        context["number"] = receipt_number_for(row)
     rendered = render_email(template, subject, donation=row, manage_url=external_url(
         "donors.manage"), method=provider.label if provider else row.provider.title(), **context)
-    enqueue(kind=template, dedupe_key=dedupe_key, to=email, subject=rendered.subject,
-            text=rendered.text, html=rendered.html)
+    message_id = enqueue(kind=template, dedupe_key=dedupe_key, to=email,
+                         subject=rendered.subject, text=rendered.text, html=rendered.html)
+    if isinstance(row, Donation):
+        shown_in(row, message_id)

@@ -17,6 +17,7 @@ from donate.ledger.events import DonationRequest, LedgerEvent
 from donate.ledger.models import Donation, Donor, Pledge, ProviderEvent
 from donate.ledger.states import Action
 from donate.money import Money
+from donate.outbox.models import OutboxMessage
 from donate.payments.registry import provider_named
 from tests.conftest import POSTGRES
 from tests.tallies import assert_tallies_match_donations, kept_and_recounted
@@ -125,6 +126,7 @@ def test_after_a_random_mix_of_ledger_events_the_tallies_equal_a_recount(app, mo
             assert_tallies_match_donations()
     [(days, _), (donor_years, _)] = kept_and_recounted()
     assert days and donor_years  # the mix did reach the tallies
+    assert_receipt_numbers_are_whole()
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -140,9 +142,31 @@ def test_events_applied_in_batches_keep_the_tallies_equal_to_a_recount(app, monk
     unapplied = db.session.scalar(select(func.count(ProviderEvent.id)).where(
         ProviderEvent.processed_at.is_(None), ProviderEvent.error.is_(None)))
     assert unapplied == 0
-    receipts = db.session.scalars(select(Donation.receipt_number).where(
-        Donation.receipt_number.is_not(None))).all()
-    assert receipts and len(receipts) == len(set(receipts))
+    assert_receipt_numbers_are_whole()
+
+
+def assert_receipt_numbers_are_whole() -> None:
+    """Every completed donation has a number of its completion's year; each year's numbers run
+    1, 2, 3, ... without a gap or a repeat; every email shows numbers, never a stand-in."""
+    db.session.rollback()
+    completed = db.session.scalars(select(Donation).where(Donation.completed_at.is_not(None))
+                                   .order_by(Donation.receipt_number)).all()
+    assert completed and all(donation.receipt_number for donation in completed)
+    years = {donation.completed_at.year for donation in completed}
+    assert len(years) == 2  # the clock crosses New Year
+    for year in years:
+        numbers = [donation.receipt_number for donation in completed
+                   if donation.completed_at.year == year]
+        assert numbers == [f"{year}-{n:06d}" for n in range(1, len(numbers) + 1)]
+    messages = db.session.scalars(select(OutboxMessage)).all()
+    assert any(message.kind == "refund" for message in messages)
+    for message in messages:
+        assert "[receipt number" not in f"{message.subject}{message.body_text}{message.body_html}"
+    by_public_id = {donation.public_id: donation for donation in completed}
+    for message in messages:
+        if message.kind == "receipt":
+            number = by_public_id[message.dedupe_key.removeprefix("receipt:")].receipt_number
+            assert number in message.subject and number in message.body_text
 
 
 def test_a_change_rolled_back_takes_its_delta_with_it(app):
