@@ -15,9 +15,10 @@ gunicorn (APPLY_EVENTS_IN_WORKER=1), whose backlog is waited for after wrk stops
 BENCH_APPLY_INLINE=1 each delivery is applied by the endpoint instead. BENCH_WEBHOOK_RATE
 offers about that many deliveries a second (each connection pauses between requests) instead
 of as many as the app answers: the rate the ledger keeps up with is the sustained one.
-BENCH_WEBHOOK_APPLY=after measures a burst instead: no worker while wrk runs (the rate the
-endpoint verifies and stores on its own), then the worker alone drains what was stored (the
-rate the ledger applies on its own); the two rates are the two halves of the end-to-end one.
+BENCH_EVENTS_WORKERS (default 1) runs that many workers. BENCH_WEBHOOK_APPLY=after measures a
+burst instead: no worker while wrk runs (the rate the endpoint verifies and stores on its
+own), then the workers alone drain what was stored (the rate the ledger applies on its own);
+the two rates are the two halves of the end-to-end one.
 The database is BENCH_LOAD_DATABASE_URL (default: the local server's `bench_load` database,
 its schema rebuilt by the migrations; the staff benchmark's `bench` database is left alone).
 Prints one JSON document and writes it to bench/results/load-<time>.json.
@@ -49,6 +50,7 @@ PORT = int(os.environ.get("BENCH_PORT", "8000"))
 APPLY_INLINE = os.environ.get("BENCH_APPLY_INLINE") == "1"
 WEBHOOK_RATE = int(os.environ.get("BENCH_WEBHOOK_RATE", "0"))
 #: "beside": the events worker runs while wrk does; "after": it starts when wrk has stopped
+EVENTS_WORKERS = int(os.environ.get("BENCH_EVENTS_WORKERS", "1"))
 WEBHOOK_APPLY = os.environ.get("BENCH_WEBHOOK_APPLY", "beside")
 DUPLICATES = 0.3
 #: Turns of bare endpoint then widget; each row of the results is the median of the turns.
@@ -99,18 +101,22 @@ def gunicorn(target: str, port: int, env: dict):
 
 @contextmanager
 def events_worker(env: dict):
-    """`flask events work` beside gunicorn (unless the endpoint applies events itself)."""
+    """EVENTS_WORKERS `flask events work` processes beside gunicorn (unless the endpoint
+    applies events itself)."""
     if APPLY_INLINE:
         yield
         return
     log = (ROOT / "bench" / "results" / "events-worker.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "flask", "events", "work"], cwd=ROOT,
-                               env=env, stdout=log, stderr=log)
+    processes = [subprocess.Popen([sys.executable, "-m", "flask", "events", "work"], cwd=ROOT,
+                                  env=env, stdout=log, stderr=log)
+                 for _ in range(EVENTS_WORKERS)]
     try:
         yield
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(timeout=60)
         log.close()
 
 
@@ -234,7 +240,8 @@ def webhook_run(url: str, env: dict, app: str, deliveries_file: Path) -> dict:
         with events_worker(env):
             result["worker_alone"] = drain(url)
             result["seconds_to_apply_the_rest"] = result["worker_alone"]["seconds_until_none_left"]
-    return {**result, "applied_by": "the endpoint" if APPLY_INLINE else "flask events work",
+    return {**result, "applied_by": "the endpoint" if APPLY_INLINE else
+            f"{EVENTS_WORKERS} x flask events work",
             "worker_ran": "after wrk" if after else "beside wrk",
             "offered_rate": WEBHOOK_RATE or "as fast as answered"}
 
