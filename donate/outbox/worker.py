@@ -72,16 +72,16 @@ class Tally:
 def deliver(ids: list[int]) -> Tally:
     """Send claimed messages over one SMTP connection, settling each one as it goes."""
     tally = Tally()
+    pending = _messages(ids)
     if not current_app.config["MAIL_SERVER"]:
-        for message in _messages(ids):
+        for message in pending:
             _settle(message, OutboxStatus.KEPT)
             tally.kept += 1
         return tally
-    pending = list(ids)
     try:
         with open_connection() as connection:
             while pending:
-                message = db.session.get(OutboxMessage, pending[0])
+                message = pending[0]
                 try:
                     connection.send(as_mail(message, current_app.config["MAIL_DEFAULT_SENDER"]))
                 except (smtplib.SMTPRecipientsRefused, BadHeaderError, ValueError) as refused:
@@ -92,40 +92,51 @@ def deliver(ids: list[int]) -> Tally:
                     tally.sent += 1
                 pending.pop(0)
     except (smtplib.SMTPException, OSError) as down:
-        for message in _messages(pending):  # the server went away: the rest wait and retry
+        for message in pending:  # the server went away: the rest wait and retry
             _fail(message, down)
             tally.failed += 1
     return tally
 
 
-def _messages(ids: list[int]):
-    for message_id in ids:
-        yield db.session.get(OutboxMessage, message_id)
+def _messages(ids: list[int]) -> list[OutboxMessage]:
+    """The claimed messages, read in one query and then let go of by the session: each is
+    settled with an UPDATE of its own and a commit, which would otherwise expire every one of
+    them and read each again (a round trip a message, for nothing)."""
+    messages = db.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)).all()
+    for message in messages:
+        db.session.expunge(message)
+    return list(messages)
 
 
 def _settle(message: OutboxMessage, status: str) -> None:
-    message.status = status
-    message.sent_at = utcnow()
-    message.claimed_until = None
+    _write(message, status=status, sent_at=utcnow(), claimed_until=None)
     db.session.commit()  # one commit per message: a crash re-sends at most the one in flight
     log.info("email delivered", extra={"outbox_id": message.id, "kind": message.kind,
                                        "status": status})
 
 
 def _fail(message: OutboxMessage, error: Exception, permanent: bool = False) -> None:
-    message.attempts += 1
-    message.last_error = f"{type(error).__name__}: {error}"[:500]
-    message.claimed_until = None
-    if permanent or message.attempts >= MAX_ATTEMPTS:
-        message.status = OutboxStatus.DEAD
+    attempts = message.attempts + 1
+    last_error = f"{type(error).__name__}: {error}"[:500]
+    if permanent or attempts >= MAX_ATTEMPTS:
+        _write(message, attempts=attempts, last_error=last_error, claimed_until=None,
+               status=OutboxStatus.DEAD)
     else:
-        message.status = OutboxStatus.PENDING
-        message.next_attempt_at = utcnow() + backoff(message.attempts)
+        _write(message, attempts=attempts, last_error=last_error, claimed_until=None,
+               status=OutboxStatus.PENDING, next_attempt_at=utcnow() + backoff(attempts))
     db.session.commit()
     log.warning("email not delivered", extra={"outbox_id": message.id, "kind": message.kind,
-                                              "attempts": message.attempts,
-                                              "status": message.status,
-                                              "error": message.last_error})
+                                              "attempts": attempts, "status": message.status,
+                                              "error": last_error})
+
+
+def _write(message: OutboxMessage, **values) -> None:
+    """Set `values` on the row, and on the detached copy in hand for the log line."""
+    db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id)
+                       .values(**values))
+    for name, value in values.items():
+        setattr(message, name, value)
 
 
 def work(once: bool = False, poll_seconds: float = 2.0, should_stop=lambda: False) -> Tally:
