@@ -33,9 +33,16 @@ def number_at_commit(donation: Donation) -> None:
 
 
 def receipt_number_for(donation: Donation) -> str:
-    """The number to print in a message: the donation's own, or while its transaction has not
-    given it yet, a stand-in that `shown_in` has replaced by the time the message commits."""
-    return donation.receipt_number or f"[receipt number of {donation.public_id}]"
+    """The number to print in a message: the donation's own or, while its transaction has yet
+    to give it, a stand-in that is replaced in the outbox as the transaction commits (tell
+    `shown_in` which message printed it)."""
+    if donation.receipt_number or donation.public_id not in _awaiting(db.session):
+        return donation.receipt_number or ""
+    return _stand_in(donation)
+
+
+def _stand_in(donation: Donation) -> str:
+    return f"[receipt number of {donation.public_id}]"
 
 
 def shown_in(donation: Donation, message_id: int | None) -> None:
@@ -73,7 +80,7 @@ def _number_the_receipts(session: Session, *_flush_arguments) -> None:
         last = connection.execute(_count_on(connection.dialect.name),
                                   {"year": year, "count": len(completed)}).scalar_one()
         for number, (donation, message_ids) in enumerate(completed, last - len(completed) + 1):
-            stand_in = receipt_number_for(donation)
+            stand_in = _stand_in(donation)
             donation.receipt_number = f"{year}-{number:06d}"
             stand_ins += [{"message_id": message_id, "stand_in": stand_in,
                            "number": donation.receipt_number} for message_id in message_ids]
