@@ -8,6 +8,7 @@ clients) are held to the rate limits instead (see README, "What Stripe Radar and
 already do, and what we add").
 """
 
+import math
 import time
 from functools import cache
 
@@ -44,7 +45,9 @@ def issue_form_token(issued_at: float | None = None) -> str:
 def form_token_signed_with(secret_key: str, issued_at: float | None = None) -> str:
     """issue_form_token() outside a request (the widget's fast lane)."""
     moment = time.time() if issued_at is None else issued_at
-    return _serializer_for(secret_key).dumps(round(moment * 1000))
+    # Floored, not rounded: a stamp rounded up lies up to half a millisecond in the future,
+    # and a form checked within that half millisecond would read as filled in too fast.
+    return _serializer_for(secret_key).dumps(math.floor(moment * 1000))
 
 
 def form_token_problem(token: object) -> str | None:

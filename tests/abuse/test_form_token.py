@@ -64,3 +64,13 @@ def test_json_clients_need_no_token(reader):
 def test_a_form_post_that_asks_for_json_is_a_json_client(client):
     answer = client.post("/donations", data=VALID, headers={"Accept": "application/json"})
     assert answer.status_code == 201
+
+
+def test_a_token_is_never_stamped_later_than_it_was_issued(app):
+    """A stamp rounded up would lie in the future, and a form checked within that half
+    millisecond would be refused as too fast even with no minimum time set."""
+    with app.app_context():
+        token = issue_form_token(issued_at=1_800_000_000.0006)
+        stamped_ms = URLSafeSerializer(app.config["SECRET_KEY"],
+                                       salt="donate.widget-form-token").loads(token)
+    assert stamped_ms == 1_800_000_000_000
