@@ -1,4 +1,4 @@
-"""A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives, parsed."""
+"""A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives, raw and parsed."""
 
 import email
 import socket
@@ -23,6 +23,7 @@ class _Keep:
         message = email.message_from_bytes(envelope.content, policy=default)
         with self.sink.lock:
             self.sink.messages.append(message)
+            self.sink.raw.append(envelope.original_content or envelope.content)
             self.sink.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted for delivery"
 
@@ -33,6 +34,7 @@ class SmtpSink:
     def __init__(self) -> None:
         self.port = free_port()
         self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []  #: what came over the wire, as it came
         self.envelopes: list[tuple[str, list[str]]] = []
         self.lock = threading.Lock()
         self._controller: Controller | None = None
