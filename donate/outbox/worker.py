@@ -109,8 +109,8 @@ def _messages(ids: list[int]) -> list[OutboxMessage]:
     return list(messages)
 
 
-#: _settle's UPDATE, built once: it runs once a message, and building it costs more than
-#: running it through the ORM's bulk-update path did
+#: _settle's UPDATE, built once and run as Core: it runs once a message, and the ORM's
+#: bulk-update path cost more than the statement itself
 _SETTLE = (update(OutboxMessage.__table__)
            .where(OutboxMessage.__table__.c.id == bindparam("message_id"))
            .values(status=bindparam("status"), sent_at=bindparam("sent_at"), claimed_until=None))
