@@ -12,6 +12,7 @@ from donate.ledger.models import Donation, ProviderEvent, utcnow
 from donate.outbox.models import OutboxMessage
 from donate.payments import worker
 from tests.conftest import POSTGRES
+from tests.payments.flow import deliver_concurrently
 
 
 @pytest.fixture
@@ -53,6 +54,21 @@ def test_when_a_burst_is_replayed_no_money_is_double_counted(donations, sandbox_
     assert sorted(number[-6:] for number in numbers) == [f"{n:06d}" for n in range(1, 6)]
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 5
     assert worker.work(once=True) == 0
+
+
+def test_twenty_concurrent_copies_of_a_delivery_are_stored_once_and_applied_once(
+        live_server, donations, sandbox_webhooks):
+    [donation] = started_donations(donations, 1)
+    body = sandbox_webhooks.body_for(donation, "pay")
+    answers = deliver_concurrently(f"{live_server}/webhooks/sandbox", body,
+                                   sandbox_webhooks.signed(body))
+    assert answers == [200] * 20
+    db.session.rollback()  # a fresh snapshot: the server's connections wrote
+    stored = db.session.scalars(select(ProviderEvent)).all()
+    assert [(row.type, row.processed_at) for row in stored] == [("checkout.paid", None)]
+    assert worker.work(once=True) == 1
+    assert statuses() == ["completed"]
+    assert db.session.scalar(select(func.count(OutboxMessage.id))) == 1
 
 
 def test_a_refused_or_early_event_in_a_batch_does_not_hold_up_the_others(
