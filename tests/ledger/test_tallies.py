@@ -53,7 +53,9 @@ class RandomLedger:
             frequency="monthly" if monthly else "once", email=email))
 
     def event(self) -> None:
-        donations = db.session.query(Donation).all()
+        # ordered: a seed must pick the same rows on every database (PostgreSQL hands back
+        # updated rows in whatever order they now lie on disk)
+        donations = db.session.scalars(select(Donation).order_by(Donation.id)).all()
         if not donations:
             return
         events = [self.about(self.rng.choice(donations))
@@ -75,7 +77,7 @@ class RandomLedger:
         return LedgerEvent(action, self.clock, donation_ref=donation.public_id, **fields)
 
     def installment(self) -> None:
-        pledges = db.session.query(Pledge).all()
+        pledges = db.session.scalars(select(Pledge).order_by(Pledge.id)).all()
         if not pledges:
             return
         pledge = self.rng.choice(pledges)
