@@ -248,7 +248,7 @@ def test_a_refund_stripe_refuses_is_reported(stripe_flow, fake_stripe):
 
 @pytest.mark.parametrize("status", [500, 402, 429])
 def test_a_stripe_error_at_checkout_tells_the_reader_and_never_completes(
-        stripe_flow, fake_stripe, client, status):
+        stripe_flow, fake_stripe, client, status, caplog):
     fake_stripe.fail_next("/v1/checkout/sessions", status=status)
     response = client.post("/donations", headers=JSON, data={
         "amount": "10", "currency": "EUR", "frequency": "once", "provider": "stripe"})
@@ -256,9 +256,12 @@ def test_a_stripe_error_at_checkout_tells_the_reader_and_never_completes(
     assert "Card payments are not available right now" in response.get_json()["error"]
     assert stripe_flow.donation(response.get_json()["id"]).status == "failed"
     assert len([r for r in fake_stripe.requests if r.path == "/v1/checkout/sessions"]) == 1
+    [failed] = [record for record in caplog.records if record.msg == "stripe checkout failed"]
+    assert (failed.http_status, failed.network_error) == (status, None)  # Stripe answered
 
 
-def test_a_stripe_timeout_at_checkout_gives_up_after_one_try(stripe_flow, fake_stripe, client):
+def test_a_stripe_timeout_at_checkout_gives_up_after_one_try(stripe_flow, fake_stripe, client,
+                                                             caplog):
     fake_stripe.fail_next("/v1/checkout/sessions", status=None, delay=3)
     started_at = time.monotonic()
     response = client.post("/donations", data=widget_form({
@@ -266,6 +269,8 @@ def test_a_stripe_timeout_at_checkout_gives_up_after_one_try(stripe_flow, fake_s
     assert response.status_code == 502
     assert b"not available right now" in response.data
     assert time.monotonic() - started_at < 2.5  # one timeout (1 s), no retries
+    [failed] = [record for record in caplog.records if record.msg == "stripe checkout failed"]
+    assert failed.network_error.startswith("ReadTimeout: ")  # the operator sees why
 
 
 def test_a_forged_signature_is_refused_and_nothing_is_written(stripe_flow, fake_stripe, client):

@@ -31,6 +31,16 @@ log = logging.getLogger("donate.stripe")
 UNAVAILABLE = "Card payments are not available right now."
 
 
+def _network_cause(error: stripe.StripeError) -> str | None:
+    """What the network said when Stripe could not be reached ("ReadTimeout: ...", "...
+    Connection refused"), so that an operator can tell a timeout from a refusal; None when
+    Stripe answered, as its messages may quote what a donor typed."""
+    cause = error.__context__
+    if not isinstance(error, stripe.APIConnectionError) or cause is None:
+        return None
+    return f"{type(cause).__name__}: {cause}"[:300]
+
+
 class StripeProvider(Provider):
     name = "stripe"
     label = lazy_gettext("Card")
@@ -56,7 +66,8 @@ class StripeProvider(Provider):
         except stripe.StripeError as error:
             log.warning("stripe checkout failed", extra={
                 "donation": donation.public_id, "http_status": error.http_status,
-                "stripe_error": type(error).__name__, "stripe_code": error.code})
+                "stripe_error": type(error).__name__, "stripe_code": error.code,
+                "network_error": _network_cause(error)})
             raise CheckoutUnavailable(UNAVAILABLE) from error
         return Checkout(redirect_url=session.url, provider_ref=session.id)
 
