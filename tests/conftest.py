@@ -19,6 +19,7 @@ from donate.abuse.form_token import issue_form_token
 from donate.extensions import db
 from donate.payments.registry import provider_named
 from tests.browser.harness import CHROMIUM, chromium_missing
+from tests.fakes.local_server import never_block_in_accept
 from tests.fakes.smtp import SmtpSink
 
 POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
@@ -81,11 +82,13 @@ def runner(app):
 def live_server(app):
     """The app served over real HTTP on 127.0.0.1, threaded, for concurrency and browsers."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    never_block_in_accept(server)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+    server.server_close()  # now, not whenever the collector gets to it
 
 
 def widget_form(fields: dict, seconds_ago: float = 10) -> dict:

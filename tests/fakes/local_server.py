@@ -9,6 +9,14 @@ from typing import Any
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 
+def never_block_in_accept(server) -> None:
+    """With a timeout the listening socket is non-blocking underneath, so serve_forever's
+    accept() can only wait so long before the loop looks at shutdown() again. Without it, a
+    fake's thread was once found stuck in accept() after poll() had said a connection was
+    waiting, and the test run's teardown waited in shutdown() for good."""
+    server.socket.settimeout(1)
+
+
 class QuietHandler(WSGIRequestHandler):
     def log_request(self, *args: Any, **kwargs: Any) -> None:  # no access log in test output
         pass
@@ -24,6 +32,7 @@ class LocalServer:
     def start(self):
         self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True,
                                    request_handler=QuietHandler)
+        never_block_in_accept(self._server)
         self.url = f"http://127.0.0.1:{self._server.port}"
         self._thread = threading.Thread(target=self._server.serve_forever,
                                         kwargs={"poll_interval": 0.05}, daemon=True)

@@ -73,4 +73,6 @@ class SilentSmtp:
     def close(self) -> None:
         for connection in self.connections:
             connection.close()
+        # close() alone would leave the thread blocked in accept(), still listening
+        self.server.shutdown(socket.SHUT_RDWR)
         self.server.close()
