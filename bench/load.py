@@ -104,14 +104,14 @@ def events_worker(env: dict):
     """EVENTS_WORKERS `flask events work` processes beside gunicorn (unless the endpoint
     applies events itself)."""
     if APPLY_INLINE:
-        yield
+        yield []
         return
     log = (ROOT / "bench" / "results" / "events-worker.log").open("w")
     processes = [subprocess.Popen([sys.executable, "-m", "flask", "events", "work"], cwd=ROOT,
                                   env=env, stdout=log, stderr=log)
                  for _ in range(EVENTS_WORKERS)]
     try:
-        yield
+        yield [process.pid for process in processes]
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
@@ -134,12 +134,23 @@ def seconds_until_applied(url: str, limit: float = 300) -> float:
     return drain(url, limit)["seconds_until_none_left"]
 
 
-def drain(url: str, limit: float = 300) -> dict:
-    """Poll until no stored event is left unapplied: how long that took, and the worker's own
-    rate, timed from the first event it applied (not counting its start-up)."""
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU these processes have used so far (/proc/<pid>/stat)."""
+    ticks = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def drain(url: str, limit: float = 300, workers: list[int] = ()) -> dict:
+    """Poll until no stored event is left unapplied: how long that took, and the workers' own
+    rate and CPU per event, from the first event they applied (not counting their start-up).
+    The CPU is the steadier number: one worker's rate is bound by round trips too."""
     engine = create_engine(url)
     started = time.monotonic()
     first_seen = None
+    cpu_at_first = 0.0
     with engine.connect() as connection:
         left = initially = connection.scalar(text(
             "SELECT count(*) FROM provider_event WHERE processed_at IS NULL"))
@@ -150,11 +161,16 @@ def drain(url: str, limit: float = 300) -> dict:
                 "SELECT count(*) FROM provider_event WHERE processed_at IS NULL"))
             if first_seen is None and left < initially:
                 first_seen = (time.monotonic(), left)
-    engine.dispose()
+                cpu_at_first = cpu_seconds(workers)
     ended = time.monotonic()
+    cpu_at_end = cpu_seconds(workers)
+    engine.dispose()
     result = {"seconds_until_none_left": round(ended - started, 2), "left": left}
     if first_seen and ended > first_seen[0]:
         result["events_per_second_once_started"] = round(first_seen[1] / (ended - first_seen[0]), 1)
+        if workers and first_seen[1]:
+            result["worker_cpu_ms_per_event"] = round(
+                (cpu_at_end - cpu_at_first) * 1000 / first_seen[1], 3)
     return result
 
 
@@ -237,8 +253,8 @@ def webhook_run(url: str, env: dict, app: str, deliveries_file: Path) -> dict:
         if not after:
             result["seconds_to_apply_the_rest"] = seconds_until_applied(url)
     if after:
-        with events_worker(env):
-            result["worker_alone"] = drain(url)
+        with events_worker(env) as workers:
+            result["worker_alone"] = drain(url, workers=workers)
             result["seconds_to_apply_the_rest"] = result["worker_alone"]["seconds_until_none_left"]
     return {**result, "applied_by": "the endpoint" if APPLY_INLINE else
             f"{EVENTS_WORKERS} x flask events work",
